@@ -1,1 +1,217 @@
+//! # orgplane-postgres-adapter
+//!
+//! The PostgreSQL [`Store`]: Diesel over an r2d2 pool, with the migrations in
+//! `migrations/` embedded. Every [`Store::transaction`] is one database transaction.
+//!
+//! Rows are parsed back into domain types on the way out; a row that no longer parses is
+//! reported as [`StoreError::Internal`], never silently passed on.
 
+mod api_key;
+mod log;
+mod organization;
+mod schema;
+mod user;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use orgplane_ports::store::{Repositories, Store, StoreError, Unique};
+use std::time::Duration;
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// How to reach PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// libpq connection URL.
+    pub url: String,
+    /// Most connections held.
+    pub max_size: u32,
+    /// Connections kept open while idle.
+    pub min_idle: u32,
+    /// How long to wait for a new connection (libpq `connect_timeout`).
+    pub connect_timeout: Duration,
+    /// How long a request waits for a pooled connection before answering "unavailable".
+    pub checkout_timeout: Duration,
+}
+
+/// The PostgreSQL store. Clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool<ConnectionManager<PgConnection>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("state", &self.pool.state())
+            .finish()
+    }
+}
+
+/// Adds libpq's `connect_timeout` to a URL that has none, so a dead server fails fast.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(1)
+    )
+}
+
+impl PgStore {
+    /// Builds the pool. Does not wait for the database: a store made while PostgreSQL is
+    /// down answers "unavailable" until it comes back.
+    pub fn new(settings: &PoolSettings) -> Self {
+        let manager = ConnectionManager::new(with_connect_timeout(
+            &settings.url,
+            settings.connect_timeout,
+        ));
+        let pool = Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(settings.min_idle))
+            .connection_timeout(settings.checkout_timeout)
+            .build_unchecked(manager);
+        Self { pool }
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+}
+
+/// Applies pending migrations over a single connection (no pool).
+pub fn migrate_url(url: &str) -> Result<Vec<String>, StoreError> {
+    let mut conn =
+        PgConnection::establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// The repositories of one open transaction.
+pub(crate) struct PgRepositories<'c> {
+    pub(crate) conn: &'c mut PgConnection,
+}
+
+impl Store for PgStore {
+    fn transaction<T, E>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?;
+        let mut failure: Option<E> = None;
+        let outcome = conn.transaction::<T, DieselError, _>(|conn| {
+            let mut repos = PgRepositories { conn };
+            work(&mut repos).map_err(|e| {
+                failure = Some(e);
+                DieselError::RollbackTransaction
+            })
+        });
+        match (outcome, failure) {
+            (Ok(value), _) => Ok(value),
+            (Err(_), Some(e)) => Err(e),
+            (Err(e), None) => Err(E::from(store_error(e))),
+        }
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        use diesel::RunQueryDsl;
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .map(|_| ())
+            .map_err(store_error)
+    }
+}
+
+/// Maps a Diesel error to the store's vocabulary.
+pub(crate) fn store_error(e: DieselError) -> StoreError {
+    match &e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let unique = match info.constraint_name() {
+                Some("organizations_permalink_live") => Unique::Permalink,
+                Some("users_email_live") => Unique::Email,
+                Some("api_keys_key_hash_key" | "sessions_token_hash_key") => Unique::SecretHash,
+                _ => Unique::Other,
+            };
+            StoreError::Conflict(unique)
+        }
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+/// A stored value that no longer parses as its domain type.
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("stored {what} is invalid: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        let t = Duration::from_secs(3);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", t),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", t),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9", t),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+}
+
+#[cfg(test)]
+mod contract {
+    use super::{PgStore, PoolSettings};
+    use orgplane_test_postgres::TestDatabase;
+    use std::time::Duration;
+
+    /// A store over a fresh database; the database lives as long as the test process.
+    fn fresh_store() -> PgStore {
+        let db = Box::leak(Box::new(TestDatabase::new()));
+        PgStore::new(&PoolSettings {
+            url: db.url.clone(),
+            max_size: 2,
+            min_idle: 0,
+            connect_timeout: Duration::from_secs(5),
+            checkout_timeout: Duration::from_secs(10),
+        })
+    }
+
+    orgplane_ports::store_contract_tests!(fresh_store);
+}

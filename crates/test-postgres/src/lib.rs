@@ -1,1 +1,301 @@
+//! # orgplane-test-postgres
+//!
+//! Gives each test a fresh, migrated PostgreSQL database of its own.
+//!
+//! - With `TEST_DATABASE_URL` set, databases are made on that server.
+//! - Otherwise, the first test in a process starts a throwaway cluster from the machine's
+//!   PostgreSQL binaries (`initdb` + `pg_ctl`) in a temporary directory, listening only on
+//!   a Unix socket there. `initdb` refuses to run as root, so as root the cluster runs as
+//!   the `postgres` (else `nobody`) user. A watchdog process stops the cluster and removes
+//!   the directory when the test process exits, however it exits.
+//!
+//! Migrations run once, into a template database; every test database is a cheap copy of
+//! it (`CREATE DATABASE ... TEMPLATE`).
 
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+struct Server {
+    /// URL of the maintenance database, with `{db}` where the database name goes.
+    url_template: String,
+    template_db: String,
+    create_lock: Mutex<()>,
+}
+
+/// A database that exists for one test and is dropped afterwards.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// Connection URL.
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// A fresh, migrated database.
+    pub fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let server = server();
+        let name = format!(
+            "t_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let _serial = server.create_lock.lock().unwrap_or_else(|p| p.into_inner());
+        admin(
+            server,
+            &format!("CREATE DATABASE {name} TEMPLATE {}", server.template_db),
+        );
+        Self {
+            url: server.url_template.replace("{db}", &name),
+            name,
+        }
+    }
+}
+
+impl Default for TestDatabase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Best effort; a throwaway cluster goes away whole anyway.
+        if let Some(server) = SERVER.get() {
+            if let Ok(mut conn) =
+                PgConnection::establish(&server.url_template.replace("{db}", "postgres"))
+            {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn);
+            }
+        }
+    }
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        let url_template = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => replace_db_name(&url),
+            _ => start_cluster(),
+        };
+        let template_db = format!("orgplane_template_{}", std::process::id());
+        let server = Server {
+            url_template,
+            template_db,
+            create_lock: Mutex::new(()),
+        };
+        admin(
+            &server,
+            &format!("DROP DATABASE IF EXISTS {}", server.template_db),
+        );
+        admin(&server, &format!("CREATE DATABASE {}", server.template_db));
+        let template_url = server.url_template.replace("{db}", &server.template_db);
+        orgplane_postgres_adapter::migrate_url(&template_url)
+            .expect("migrating the template database");
+        server
+    })
+}
+
+fn admin(server: &Server, sql: &str) {
+    let url = server.url_template.replace("{db}", "postgres");
+    let mut conn =
+        PgConnection::establish(&url).unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    diesel::sql_query(sql)
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// `postgres://u@h:5432/db?x=y` → `postgres://u@h:5432/{db}?x=y`
+fn replace_db_name(url: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{{db}}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// The directory holding `initdb`, `pg_ctl` and `postgres`.
+fn postgres_bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.retain(|p| p.join("initdb").exists());
+    versions.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    if let Some(dir) = versions.pop() {
+        return dir;
+    }
+    let which = Command::new("sh")
+        .args(["-c", "command -v initdb"])
+        .output();
+    if let Some(path) = which.ok().filter(|o| o.status.success()) {
+        let path = PathBuf::from(String::from_utf8_lossy(&path.stdout).trim());
+        if let Some(dir) = path.parent() {
+            return dir.to_path_buf();
+        }
+    }
+    panic!(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them (Debian: \
+         `apt-get install postgresql`), set PG_BIN to their directory, or set TEST_DATABASE_URL."
+    );
+}
+
+/// The user the cluster runs as when we are root (initdb refuses root).
+fn unprivileged_user() -> Option<&'static str> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return None;
+    }
+    let exists = |u: &str| {
+        Command::new("id")
+            .arg(u)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    Some(if exists("postgres") {
+        "postgres"
+    } else {
+        "nobody"
+    })
+}
+
+fn command_as(user: Option<&str>, program: &Path) -> Command {
+    match user {
+        Some(user) => {
+            let mut c = Command::new("runuser");
+            c.args(["-u", user, "--"]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn start_cluster() -> String {
+    let bin = postgres_bin_dir();
+    let user = unprivileged_user();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("orgplane-pg-{}-{nanos}", std::process::id()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).expect("creating the cluster directory");
+    if let Some(user) = user {
+        run(
+            {
+                let mut c = Command::new("chown");
+                c.arg(format!("{user}:")).arg(&dir);
+                c
+            },
+            "chown cluster directory",
+        );
+    }
+
+    // Stop the cluster and remove its directory once this process is gone.
+    let watchdog = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        runas = user.map(|u| format!("runuser -u {u} -- ")).unwrap_or_default(),
+        pg_ctl = bin.join("pg_ctl").display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    {
+        use std::os::unix::process::CommandExt;
+        Command::new("sh")
+            .args(["-c", &watchdog])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("starting the cluster watchdog");
+    }
+
+    let mut initdb = command_as(user, &bin.join("initdb"));
+    initdb.arg("-D").arg(&data).args([
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    ]);
+    run(initdb, "initdb");
+
+    let options = format!(
+        "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        dir.display()
+    );
+    let mut pg_ctl = command_as(user, &bin.join("pg_ctl"));
+    pg_ctl
+        .arg("-D")
+        .arg(&data)
+        .arg("-o")
+        .arg(options)
+        .arg("-l")
+        .arg(dir.join("log"))
+        .args(["-w", "start"]);
+    run(pg_ctl, "pg_ctl start");
+
+    format!(
+        "postgres://postgres@localhost/{{db}}?host={}",
+        dir.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced_keeping_the_rest() {
+        assert_eq!(
+            super::replace_db_name("postgres://u:p@h:5/db?sslmode=disable"),
+            "postgres://u:p@h:5/{db}?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h"),
+            "postgres://u@h/{db}"
+        );
+    }
+}

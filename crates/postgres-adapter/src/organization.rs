@@ -1,0 +1,308 @@
+//! Organizations in PostgreSQL.
+
+use crate::schema::{api_keys, organizations, sessions, users};
+use crate::{corrupt, store_error, PgRepositories};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use orgplane_domain::organization::*;
+use orgplane_domain::page::Cursor;
+use orgplane_ports::store::*;
+use uuid::Uuid;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub(crate) struct OrganizationRow {
+    id: i64,
+    uuid: Uuid,
+    name: String,
+    permalink: String,
+    domain: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    zip: Option<String>,
+    country: Option<String>,
+    country_code: Option<String>,
+    phone: Option<String>,
+    time_zone: Option<String>,
+    parent_id: Option<i64>,
+    path: Vec<i64>,
+    monthly_limit: Option<i64>,
+    customizations: serde_json::Value,
+    suspended_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn opt<T, E: std::fmt::Display>(
+    value: Option<String>,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> StoreResult<Option<T>> {
+    value
+        .map(|v| parse(&v).map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+impl TryFrom<OrganizationRow> for Organization {
+    type Error = StoreError;
+
+    fn try_from(row: OrganizationRow) -> StoreResult<Self> {
+        Ok(Organization {
+            id: OrganizationId(row.id),
+            uuid: row.uuid,
+            name: OrganizationName::parse(&row.name)
+                .map_err(|e| corrupt("organization name", e))?,
+            permalink: Permalink::parse(&row.permalink).map_err(|e| corrupt("permalink", e))?,
+            profile: Profile {
+                domain: opt(row.domain, "domain", DomainName::parse)?,
+                address: opt(row.address, "address", Address::parse)?,
+                city: opt(row.city, "city", City::parse)?,
+                zip: opt(row.zip, "zip", Zip::parse)?,
+                country: opt(row.country, "country", CountryName::parse)?,
+                country_code: opt(row.country_code, "country code", CountryCode::parse)?,
+                phone: opt(row.phone, "phone", PhoneNumber::parse)?,
+                time_zone: opt(row.time_zone, "time zone", TimeZone::parse)?,
+            },
+            parent_id: row.parent_id.map(OrganizationId),
+            path: row.path.into_iter().map(OrganizationId).collect(),
+            limit: row
+                .monthly_limit
+                .map(MonthlyLimit::new)
+                .transpose()
+                .map_err(|e| corrupt("limit", e))?,
+            customizations: Customizations::parse(row.customizations)
+                .map_err(|e| corrupt("customizations", e))?,
+            suspended_at: row.suspended_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(AsChangeset, Insertable)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct OrganizationChanges<'a> {
+    name: &'a str,
+    domain: Option<&'a str>,
+    address: Option<&'a str>,
+    city: Option<&'a str>,
+    zip: Option<&'a str>,
+    country: Option<&'a str>,
+    country_code: Option<&'a str>,
+    phone: Option<&'a str>,
+    time_zone: Option<&'a str>,
+    monthly_limit: Option<i64>,
+    customizations: serde_json::Value,
+    suspended_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> OrganizationChanges<'a> {
+    fn of(org: &'a Organization) -> Self {
+        let p = &org.profile;
+        Self {
+            name: org.name.as_str(),
+            domain: p.domain.as_ref().map(DomainName::as_str),
+            address: p.address.as_ref().map(|v| v.as_str()),
+            city: p.city.as_ref().map(|v| v.as_str()),
+            zip: p.zip.as_ref().map(|v| v.as_str()),
+            country: p.country.as_ref().map(|v| v.as_str()),
+            country_code: p.country_code.as_ref().map(CountryCode::as_str),
+            phone: p.phone.as_ref().map(PhoneNumber::as_str),
+            time_zone: p.time_zone.as_ref().map(TimeZone::as_str),
+            monthly_limit: org.limit.map(MonthlyLimit::get),
+            customizations: org.customizations.to_value(),
+            suspended_at: org.suspended_at,
+            updated_at: org.updated_at,
+        }
+    }
+}
+
+fn live() -> diesel::dsl::IsNull<organizations::deleted_at> {
+    organizations::deleted_at.is_null()
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl OrganizationRepository for PgRepositories<'_> {
+    fn insert_organization(&mut self, new: InsertOrganization) -> StoreResult<Organization> {
+        let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Int8>(
+            "nextval('organizations_id_seq')",
+        ))
+        .get_result(self.conn)
+        .map_err(store_error)?;
+        let mut path: Vec<i64> = new.parent_path.iter().map(|o| o.0).collect();
+        path.push(id);
+        let org = Organization {
+            id: OrganizationId(id),
+            uuid: new.uuid,
+            name: new.name,
+            permalink: new.permalink,
+            profile: new.profile,
+            parent_id: new.parent,
+            path: path.iter().copied().map(OrganizationId).collect(),
+            limit: new.limit,
+            customizations: new.customizations,
+            suspended_at: None,
+            created_at: new.now,
+            updated_at: new.now,
+        };
+        diesel::insert_into(organizations::table)
+            .values((
+                organizations::id.eq(id),
+                organizations::uuid.eq(org.uuid),
+                organizations::permalink.eq(org.permalink.as_str()),
+                organizations::parent_id.eq(org.parent_id.map(|p| p.0)),
+                organizations::path.eq(&path),
+                organizations::created_at.eq(org.created_at),
+                OrganizationChanges::of(&org),
+            ))
+            .execute(self.conn)
+            .map_err(store_error)?;
+        Ok(org)
+    }
+
+    fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
+        organizations::table
+            .filter(organizations::id.eq(id.0).and(live()))
+            .select(OrganizationRow::as_select())
+            .first(self.conn)
+            .optional()
+            .map_err(store_error)?
+            .map(Organization::try_from)
+            .transpose()
+    }
+
+    fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>> {
+        organizations::table
+            .filter(organizations::uuid.eq(uuid).and(live()))
+            .select(OrganizationRow::as_select())
+            .first(self.conn)
+            .optional()
+            .map_err(store_error)?
+            .map(Organization::try_from)
+            .transpose()
+    }
+
+    fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            organizations::table
+                .filter(organizations::permalink.eq(permalink.as_str()).and(live())),
+        ))
+        .get_result(self.conn)
+        .map_err(store_error)
+    }
+
+    fn list_organizations(
+        &mut self,
+        filter: &OrganizationFilter,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Organization>> {
+        let mut query = organizations::table.filter(live()).into_boxed();
+        if let Some(within) = filter.within {
+            query = query.filter(organizations::path.contains(vec![within.0]));
+        }
+        if let Some(parent) = filter.parent {
+            query = query.filter(organizations::parent_id.eq(parent.0));
+        }
+        if let Some(search) = &filter.search {
+            let pattern = like_pattern(search);
+            query = query.filter(
+                organizations::name
+                    .ilike(pattern.clone())
+                    .or(organizations::permalink.ilike(pattern)),
+            );
+        }
+        if let Some(cursor) = after {
+            query = query.filter(organizations::id.gt(cursor.after));
+        }
+        query
+            .order(organizations::id.asc())
+            .limit(limit as i64)
+            .select(OrganizationRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
+    }
+
+    fn update_organization(&mut self, org: &Organization) -> StoreResult<()> {
+        diesel::update(organizations::table.filter(organizations::id.eq(org.id.0).and(live())))
+            .set(OrganizationChanges::of(org))
+            .execute(self.conn)
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
+    fn count_children(&mut self, id: OrganizationId) -> StoreResult<u64> {
+        organizations::table
+            .filter(organizations::parent_id.eq(id.0).and(live()))
+            .count()
+            .get_result::<i64>(self.conn)
+            .map(|n| n as u64)
+            .map_err(store_error)
+    }
+
+    fn delete_organization_subtree(
+        &mut self,
+        id: OrganizationId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let doomed: Vec<i64> = diesel::update(
+            organizations::table.filter(organizations::path.contains(vec![id.0]).and(live())),
+        )
+        .set(organizations::deleted_at.eq(now))
+        .returning(organizations::id)
+        .get_results(self.conn)
+        .map_err(store_error)?;
+        let doomed_users: Vec<i64> = diesel::update(
+            users::table.filter(
+                users::organization_id
+                    .eq_any(&doomed)
+                    .and(users::deleted_at.is_null()),
+            ),
+        )
+        .set(users::deleted_at.eq(now))
+        .returning(users::id)
+        .get_results(self.conn)
+        .map_err(store_error)?;
+        diesel::update(
+            api_keys::table.filter(
+                api_keys::user_id
+                    .eq_any(&doomed_users)
+                    .and(api_keys::revoked_at.is_null()),
+            ),
+        )
+        .set(api_keys::revoked_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        diesel::update(
+            sessions::table.filter(
+                sessions::user_id
+                    .eq_any(&doomed_users)
+                    .and(sessions::revoked_at.is_null()),
+            ),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        Ok(doomed.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(super::like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,118 @@
+//! Diesel table definitions, matching `migrations/`.
+
+diesel::table! {
+    organizations (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        name -> Text,
+        permalink -> Text,
+        domain -> Nullable<Text>,
+        address -> Nullable<Text>,
+        city -> Nullable<Text>,
+        zip -> Nullable<Text>,
+        country -> Nullable<Text>,
+        country_code -> Nullable<Bpchar>,
+        phone -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        parent_id -> Nullable<Int8>,
+        path -> Array<Int8>,
+        monthly_limit -> Nullable<Int8>,
+        customizations -> Jsonb,
+        suspended_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        organization_id -> Int8,
+        current_organization_id -> Int8,
+        email -> Text,
+        name -> Text,
+        phone_number -> Nullable<Text>,
+        password_hash -> Text,
+        verified_email -> Bool,
+        pending_invite -> Bool,
+        roles -> Array<Text>,
+        email_preferences -> Jsonb,
+        last_login_time -> Nullable<Timestamptz>,
+        previous_emails -> Array<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        organization_id -> Int8,
+        user_id -> Int8,
+        mode -> Text,
+        prefix -> Text,
+        key_hash -> Bytea,
+        active_until -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        actor_user_id -> Nullable<Int8>,
+        actor_api_key_id -> Nullable<Int8>,
+        actor_session_id -> Nullable<Int8>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Uuid,
+        changes -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        organization_id -> Nullable<Int8>,
+        user_id -> Nullable<Int8>,
+        email -> Nullable<Text>,
+        action -> Text,
+        status -> Text,
+        client_ip -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(audit_log -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    api_keys,
+    sessions,
+    audit_log,
+    access_log
+);
