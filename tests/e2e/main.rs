@@ -1,1 +1,6 @@
+//! End-to-end tests: the real application over HTTP against a real PostgreSQL.
 
+mod http;
+mod identity;
+mod organizations;
+mod tenant_wall;

@@ -1,1 +1,103 @@
+//! # orgplane-app
+//!
+//! The use cases ([`service`]), configuration ([`config`]), the system adapters
+//! ([`system`]) and the wiring that turns them into a running service
+//! ([`Application`]). The `orgplane` binary is a thin command line over this crate; the
+//! end-to-end tests build the very same [`Application`].
 
+pub mod config;
+pub mod service;
+pub mod system;
+pub mod telemetry;
+
+use config::Settings;
+use orgplane_http_adapter::HttpSettings;
+use orgplane_ports::store::StoreError;
+use orgplane_ports::system::SystemClock;
+use orgplane_postgres_adapter::PgStore;
+use service::{AuthPolicy, Services};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database refused migrations or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] StoreError),
+    /// The listen address is unavailable.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The use cases over PostgreSQL, wired as configured.
+pub fn services(settings: &Settings) -> Services<PgStore> {
+    let auth = &settings.auth;
+    let policy = AuthPolicy {
+        session_ttl: chrono::Duration::minutes(i64::from(auth.session_ttl_minutes)),
+        max_failures_per_email: u64::from(auth.login_max_failures_per_email),
+        max_failures_per_client: u64::from(auth.login_max_failures_per_client),
+        window: chrono::Duration::seconds(i64::from(auth.login_window_secs)),
+    };
+    Services::new(
+        PgStore::new(&settings.pool()),
+        Arc::new(SystemClock),
+        Arc::new(system::Argon2Hasher::owasp()),
+        Arc::new(system::OsSecrets),
+        policy,
+    )
+}
+
+/// A built, listening, not yet running service.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Applies pending migrations, binds the listener and prepares the server.
+    pub fn build(settings: &Settings) -> Result<Self, StartError> {
+        let store = PgStore::new(&settings.pool());
+        let applied = store.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        let addr = settings.server.bind_addr();
+        let listener =
+            TcpListener::bind(addr).map_err(|source| StartError::Listen { addr, source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Listen { addr, source })?
+            .port();
+        let http = HttpSettings {
+            workers: settings.server.workers,
+            body_limit_bytes: settings.server.body_limit_bytes,
+            shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+        };
+        let server = orgplane_http_adapter::serve(listener, Arc::new(services(settings)), http)
+            .map_err(|source| StartError::Listen { addr, source })?;
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM or [`Application::handle`]); in-flight
+    /// requests get the configured grace period.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

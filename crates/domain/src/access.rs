@@ -69,6 +69,7 @@ impl Role {
     /// | ViewUsers                  | ✓ | ✓ | ✓ | ✓ |
     /// | ManageUsers                | ✓ | ✓ |   |   |
     /// | ManageOwnApiKeys           | ✓ | ✓ | ✓ | ✓ |
+    /// | ViewAnyApiKeys             | ✓ | ✓ |   |   |
     /// | ManageAnyApiKeys           | ✓ | ✓ |   |   |
     /// | ViewLogs                   | ✓ | ✓ |   |   |
     pub fn allows(self, permission: Permission) -> bool {
@@ -102,7 +103,9 @@ pub enum Permission {
     ManageUsers,
     /// Create, list and revoke one's own API keys.
     ManageOwnApiKeys,
-    /// Create, list and revoke other users' API keys.
+    /// List other users' API keys.
+    ViewAnyApiKeys,
+    /// Create and revoke other users' API keys.
     ManageAnyApiKeys,
     /// Read access and audit logs.
     ViewLogs,
@@ -118,7 +121,7 @@ impl Permission {
     }
 
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Self::ViewOrganization,
         Self::CreateTopLevelOrganization,
         Self::CreateSubOrganization,
@@ -127,6 +130,7 @@ impl Permission {
         Self::ViewUsers,
         Self::ManageUsers,
         Self::ManageOwnApiKeys,
+        Self::ViewAnyApiKeys,
         Self::ManageAnyApiKeys,
         Self::ViewLogs,
     ];
@@ -256,6 +260,7 @@ mod tests {
             (ViewUsers, [true, true, true, true]),
             (ManageUsers, [true, true, false, false]),
             (ManageOwnApiKeys, [true, true, true, true]),
+            (ViewAnyApiKeys, [true, true, false, false]),
             (ManageAnyApiKeys, [true, true, false, false]),
             (ViewLogs, [true, true, false, false]),
         ];

@@ -34,6 +34,17 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// URL of the server's maintenance database (`postgres`), for statements that must
+    /// not run inside the test database itself.
+    pub fn maintenance_url(&self) -> String {
+        server().url_template.replace("{db}", "postgres")
+    }
+
     /// A fresh, migrated database.
     pub fn new() -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -242,7 +253,9 @@ fn start_cluster() -> String {
     );
     {
         use std::os::unix::process::CommandExt;
-        Command::new("sh")
+        // Deliberately never waited for: it must outlive this process.
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = Command::new("sh")
             .args(["-c", &watchdog])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

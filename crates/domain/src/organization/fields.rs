@@ -122,6 +122,34 @@ impl Permalink {
         Self::parse(&slug)
     }
 
+    /// The permalinks to try, in order, for an organization called `name`: the derived one
+    /// (unless reserved), then `-2`, `-3`, ... up to `count` candidates in all.
+    ///
+    /// ```
+    /// # use orgplane_domain::organization::{OrganizationName, Permalink};
+    /// let name = OrganizationName::parse("Admin").unwrap();
+    /// let first = Permalink::candidates(&name, 3).unwrap()[0].clone();
+    /// assert_eq!(first.as_str(), "admin-2");
+    /// ```
+    pub fn candidates(name: &OrganizationName, count: u32) -> Result<Vec<Self>, PermalinkError> {
+        let (base, skip_base) = match Self::derive_from(name) {
+            Ok(p) => (p, false),
+            // A reserved word is fine with a suffix: "Admin" becomes `admin-2`.
+            Err(PermalinkError::Reserved(word)) => (Self(word), true),
+            Err(other) => return Err(other),
+        };
+        let suffixed = (2..).map(|n| base.with_suffix(n));
+        let all: Vec<Self> = if skip_base {
+            suffixed.take(count as usize).collect()
+        } else {
+            std::iter::once(base.clone())
+                .chain(suffixed)
+                .take(count as usize)
+                .collect()
+        };
+        Ok(all)
+    }
+
     /// The `n`-th alternative when this permalink is taken: `acme-2`, `acme-3`, ...
     pub fn with_suffix(&self, n: u32) -> Self {
         let suffix = format!("-{n}");

@@ -114,6 +114,11 @@ impl Organization {
         Ok(path)
     }
 
+    /// Whether this organization may have one more level below it.
+    pub fn check_can_have_children(&self) -> Result<(), HierarchyError> {
+        self.child_path(OrganizationId(0)).map(|_| ())
+    }
+
     /// Applies a validated change and reports which fields really changed.
     pub fn apply(&mut self, patch: OrganizationPatch) -> Vec<&'static str> {
         let mut changed = Vec::new();

@@ -1,0 +1,36 @@
+# Orgplane: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+EMAIL ?= admin@example.com
+PASSWORD ?= change-me-please
+
+.PHONY: run test lint bootstrap db-start db-stop build
+
+## Serve on 127.0.0.1:8080, with a private PostgreSQL under .data/ unless DATABASE_URL is set.
+run:
+	@if [ -z "$$DATABASE_URL" ]; then export $$(scripts/postgres.sh start); fi; \
+	$(CARGO) run --quiet -p orgplane-app --bin orgplane -- serve
+
+## Create the platform organization and its first admin; prints a live API key.
+bootstrap:
+	@if [ -z "$$DATABASE_URL" ]; then export $$(scripts/postgres.sh start); fi; \
+	$(CARGO) run --quiet -p orgplane-app --bin orgplane -- admin bootstrap --email '$(EMAIL)' --password '$(PASSWORD)'
+
+## The whole test suite; the tests start their own throwaway PostgreSQL cluster.
+test:
+	@scripts/postgres.sh check
+	$(CARGO) test --workspace --locked --no-fail-fast
+
+## Formatting and lints, warnings as errors.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+build:
+	$(CARGO) build --workspace --locked
+
+db-start:
+	@scripts/postgres.sh start
+
+db-stop:
+	@scripts/postgres.sh stop

@@ -1,0 +1,101 @@
+//! API key use cases.
+
+use super::user::reachable_user;
+use super::{audit, Change, Services};
+use crate::system::secret_hash;
+use chrono::{DateTime, Utc};
+use orgplane_domain::access::{Actor, Permission};
+use orgplane_domain::api_key::{format_api_key, ApiKey, ApiKeyMode};
+use orgplane_domain::page::Page;
+use orgplane_domain::user::User;
+use orgplane_ports::store::{InsertApiKey, Repositories, Store};
+use orgplane_ports::usecase::*;
+use serde_json::json;
+use uuid::Uuid;
+
+/// The user whose keys the actor wants to manage: itself, or one it may manage keys of.
+fn key_owner(r: &mut dyn Repositories, actor: &Actor, user: Uuid) -> ServiceResult<User> {
+    if user == actor.user_uuid {
+        actor.holds(Permission::ManageOwnApiKeys)?;
+        r.user(actor.user_id)?.ok_or(ServiceError::NotFound)
+    } else {
+        reachable_user(r, actor, user, Permission::ManageAnyApiKeys)
+    }
+}
+
+impl<S: Store> ApiKeys for Services<S> {
+    fn create_api_key(
+        &self,
+        actor: &Actor,
+        user: Uuid,
+        mode: ApiKeyMode,
+        active_until: Option<DateTime<Utc>>,
+    ) -> ServiceResult<CreatedApiKey> {
+        let now = self.clock.now();
+        if active_until.is_some_and(|until| until <= now) {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "active_until",
+                "must be in the future",
+            )]));
+        }
+        let value = format_api_key(mode, &self.secrets.secret());
+        let uuid = self.secrets.uuid();
+        self.tx(|r| {
+            let owner = key_owner(r, actor, user)?;
+            let key = r.insert_api_key(InsertApiKey {
+                uuid,
+                user_id: owner.id,
+                organization_id: owner.home_organization_id,
+                mode,
+                prefix: ApiKey::display_prefix(&value),
+                hash: secret_hash(&value),
+                active_until,
+                now,
+            })?;
+            let fields = json!({ "user_id": owner.uuid, "mode": mode, "active_until": active_until, "prefix": key.prefix });
+            audit(r, actor, owner.home_organization_id, Change { action: "api_key.create", target_type: "api_key", target_id: key.uuid, fields }, now)?;
+            Ok(CreatedApiKey { key, value: value.clone() })
+        })
+    }
+
+    fn list_api_keys(
+        &self,
+        actor: &Actor,
+        user: Uuid,
+        page: PageRequest,
+    ) -> ServiceResult<Page<ApiKey>> {
+        self.tx(|r| {
+            let owner = if user == actor.user_uuid {
+                r.user(actor.user_id)?.ok_or(ServiceError::NotFound)?
+            } else {
+                reachable_user(r, actor, user, Permission::ViewAnyApiKeys)?
+            };
+            let found = r.list_api_keys(owner.id, page.cursor, page.limit.get() as usize + 1)?;
+            Ok(Page::from_overfetch(found, page.limit, |k| k.id))
+        })
+    }
+
+    fn revoke_api_key(&self, actor: &Actor, key: Uuid) -> ServiceResult<()> {
+        let now = self.clock.now();
+        self.tx(|r| {
+            let found = r.api_key_by_uuid(key)?.ok_or(ServiceError::NotFound)?;
+            let owner = r.user(found.user_id)?.ok_or(ServiceError::NotFound)?;
+            key_owner(r, actor, owner.uuid)?;
+            r.revoke_api_key(found.id, now)?;
+            let fields = json!({ "user_id": owner.uuid, "revoked": true });
+            audit(
+                r,
+                actor,
+                owner.home_organization_id,
+                Change {
+                    action: "api_key.revoke",
+                    target_type: "api_key",
+                    target_id: found.uuid,
+                    fields,
+                },
+                now,
+            )?;
+            Ok(())
+        })
+    }
+}

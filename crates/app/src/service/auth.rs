@@ -1,0 +1,274 @@
+//! Authentication: API keys, login sessions, throttling, the access log.
+
+use super::Services;
+use crate::system::secret_hash;
+use chrono::Duration;
+use orgplane_domain::access::{Actor, CredentialKind};
+use orgplane_domain::api_key::{classify_secret, format_session_token, SecretKind};
+use orgplane_domain::audit::{AccessAction, AccessStatus};
+use orgplane_domain::organization::OrganizationId;
+use orgplane_domain::user::{Email, User, UserId};
+use orgplane_ports::store::{NewAccessLogEntry, Repositories, Store};
+use orgplane_ports::usecase::*;
+
+/// Session lifetime and login throttling.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthPolicy {
+    /// How long a session token works.
+    pub session_ttl: Duration,
+    /// Failed logins per e-mail address tolerated within `window`.
+    pub max_failures_per_email: u64,
+    /// Failed logins per client address tolerated within `window`.
+    pub max_failures_per_client: u64,
+    /// The throttling window.
+    pub window: Duration,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::hours(12),
+            max_failures_per_email: 5,
+            max_failures_per_client: 30,
+            window: Duration::minutes(15),
+        }
+    }
+}
+
+/// A key's `last_used_at` (and its access-log line) is written at most this often, so
+/// that authenticated reads do not each cost a write.
+fn touch_interval() -> Duration {
+    Duration::seconds(60)
+}
+
+fn actor(user: &User, credential: CredentialKind) -> Actor {
+    Actor {
+        user_id: user.id,
+        user_uuid: user.uuid,
+        email: user.email.clone(),
+        home: user.home_organization_id,
+        roles: user.roles.clone(),
+        credential,
+    }
+}
+
+struct Attempt<'a> {
+    organization: Option<OrganizationId>,
+    user: Option<UserId>,
+    email: Option<String>,
+    action: AccessAction,
+    status: AccessStatus,
+    client_ip: &'a Option<String>,
+}
+
+fn record(
+    r: &mut dyn Repositories,
+    attempt: Attempt<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    r.append_access(
+        NewAccessLogEntry {
+            organization_id: attempt.organization,
+            user_id: attempt.user,
+            email: attempt.email,
+            action: attempt.action,
+            status: attempt.status,
+            client_ip: attempt.client_ip.clone(),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+impl<S: Store> Services<S> {
+    /// Records a failure in its own transaction (the request itself fails).
+    fn record_failure(&self, attempt: Attempt<'_>) -> ServiceError {
+        let now = self.clock.now();
+        match self.tx(|r| record(r, attempt, now)) {
+            Ok(()) => ServiceError::Unauthenticated,
+            Err(e) => e,
+        }
+    }
+
+    fn authenticate_key(&self, hash: [u8; 32], client_ip: &Option<String>) -> ServiceResult<Actor> {
+        let now = self.clock.now();
+        let outcome = self.tx(|r| {
+            let Some(key) = r.api_key_by_hash(&hash)? else {
+                return Ok(Err(None));
+            };
+            let user = r.user(key.user_id)?;
+            match user {
+                Some(user) if key.is_usable_at(now) => {
+                    if key
+                        .last_used_at
+                        .is_none_or(|at| now - at >= touch_interval())
+                    {
+                        r.touch_api_key(key.id, now)?;
+                        let attempt = Attempt {
+                            organization: Some(user.home_organization_id),
+                            user: Some(user.id),
+                            email: Some(user.email.to_string()),
+                            action: AccessAction::ApiKey,
+                            status: AccessStatus::Success,
+                            client_ip,
+                        };
+                        record(r, attempt, now)?;
+                    }
+                    Ok(Ok(actor(
+                        &user,
+                        CredentialKind::ApiKey {
+                            id: key.id,
+                            mode: key.mode,
+                        },
+                    )))
+                }
+                _ => Ok(Err(Some((
+                    key.organization_id,
+                    key.user_id,
+                    user.map(|u| u.email.to_string()),
+                )))),
+            }
+        })?;
+        outcome.map_err(|known| match known {
+            // A key we never issued cannot be tied to any organization.
+            None => ServiceError::Unauthenticated,
+            Some((organization, user, email)) => self.record_failure(Attempt {
+                organization: Some(organization),
+                user: Some(user),
+                email,
+                action: AccessAction::ApiKey,
+                status: AccessStatus::Failure,
+                client_ip,
+            }),
+        })
+    }
+
+    fn authenticate_session(
+        &self,
+        hash: [u8; 32],
+        client_ip: &Option<String>,
+    ) -> ServiceResult<Actor> {
+        let now = self.clock.now();
+        let outcome = self.tx(|r| {
+            let Some(session) = r.session_by_hash(&hash)? else {
+                return Ok(Err(None));
+            };
+            let live = session.revoked_at.is_none() && now < session.expires_at;
+            match r.user(session.user_id)? {
+                Some(user) if live => {
+                    Ok(Ok(actor(&user, CredentialKind::Session { id: session.id })))
+                }
+                user => Ok(Err(Some((
+                    session.organization_id,
+                    session.user_id,
+                    user.map(|u| u.email.to_string()),
+                )))),
+            }
+        })?;
+        outcome.map_err(|known| match known {
+            None => ServiceError::Unauthenticated,
+            Some((organization, user, email)) => self.record_failure(Attempt {
+                organization: Some(organization),
+                user: Some(user),
+                email,
+                action: AccessAction::Session,
+                status: AccessStatus::Failure,
+                client_ip,
+            }),
+        })
+    }
+
+    fn throttled(&self, email: &str, client_ip: &Option<String>) -> ServiceResult<Option<u64>> {
+        let now = self.clock.now();
+        let since = now - self.policy.window;
+        self.tx(|r| {
+            let by_email = r.count_login_failures(Some(email), None, since)?;
+            let by_client = match client_ip {
+                Some(ip) => r.count_login_failures(None, Some(ip), since)?,
+                None => 0,
+            };
+            let limited = by_email >= self.policy.max_failures_per_email
+                || by_client >= self.policy.max_failures_per_client;
+            Ok(limited.then(|| self.policy.window.num_seconds().max(1) as u64))
+        })
+    }
+}
+
+impl<S: Store> Authentication for Services<S> {
+    fn authenticate(&self, credential: &PresentedCredential) -> ServiceResult<Actor> {
+        let hash = secret_hash(&credential.secret);
+        match classify_secret(&credential.secret) {
+            Some(SecretKind::ApiKey(_)) => self.authenticate_key(hash, &credential.client_ip),
+            Some(SecretKind::Session) => self.authenticate_session(hash, &credential.client_ip),
+            None => Err(ServiceError::Unauthenticated),
+        }
+    }
+
+    fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: Option<String>,
+    ) -> ServiceResult<LoginGrant> {
+        let normalized = email.trim().to_ascii_lowercase();
+        if let Some(retry_after_secs) = self.throttled(&normalized, &client_ip)? {
+            return Err(ServiceError::Throttled { retry_after_secs });
+        }
+        let user = match Email::parse(email) {
+            Ok(email) => self.tx(|r| Ok(r.user_by_email(&email)?))?,
+            Err(_) => None,
+        };
+        // Unknown address and wrong password cost the same and answer the same.
+        let verified = match &user {
+            Some(user) => self.hasher.verify(password, &user.password_hash),
+            None => {
+                self.hasher.verify_dummy(password);
+                false
+            }
+        };
+        let now = self.clock.now();
+        let known = user.as_ref().map(|u| (u.home_organization_id, u.id));
+        let Some(mut user) = user.filter(|_| verified) else {
+            return Err(self.record_failure(Attempt {
+                organization: known.map(|(org, _)| org),
+                user: known.map(|(_, id)| id),
+                email: Some(normalized),
+                action: AccessAction::Login,
+                status: AccessStatus::Failure,
+                client_ip: &client_ip,
+            }));
+        };
+        let token = format_session_token(&self.secrets.secret());
+        let expires_at = now + self.policy.session_ttl;
+        self.tx(|r| {
+            r.insert_session(
+                user.id,
+                user.home_organization_id,
+                secret_hash(&token),
+                expires_at,
+                now,
+            )?;
+            user.last_login_time = Some(now);
+            r.update_user(&user)?;
+            let attempt = Attempt {
+                organization: Some(user.home_organization_id),
+                user: Some(user.id),
+                email: Some(normalized.clone()),
+                action: AccessAction::Login,
+                status: AccessStatus::Success,
+                client_ip: &client_ip,
+            };
+            record(r, attempt, now)
+        })?;
+        Ok(LoginGrant { token, expires_at })
+    }
+
+    fn logout(&self, actor: &Actor) -> ServiceResult<()> {
+        let now = self.clock.now();
+        match actor.credential {
+            CredentialKind::Session { id } => self.tx(|r| Ok(r.revoke_session(id, now)?)),
+            // An API key is revoked through its own route, not by logging out.
+            CredentialKind::ApiKey { .. } | CredentialKind::Console => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The use cases: the inbound ports of `orgplane-ports`, implemented over its outbound
+//! ports. Every use case runs in one store transaction; every mutation writes its audit
+//! entry in that same transaction.
+
+mod api_key;
+mod auth;
+mod bootstrap;
+mod log;
+mod organization;
+mod user;
+
+#[cfg(test)]
+mod tests;
+
+pub use auth::AuthPolicy;
+pub use bootstrap::{Bootstrap, BootstrapError};
+
+use orgplane_domain::access::{Actor, CredentialKind};
+use orgplane_domain::audit::NewAuditEntry;
+use orgplane_domain::organization::{Organization, OrganizationId};
+use orgplane_ports::store::{Repositories, Store, StoreError};
+use orgplane_ports::system::{Clock, PasswordHasher, SecretGenerator};
+use orgplane_ports::usecase::{Health, ServiceError, ServiceResult};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The use cases over a store `S`.
+pub struct Services<S: Store> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    hasher: Arc<dyn PasswordHasher>,
+    secrets: Arc<dyn SecretGenerator>,
+    policy: AuthPolicy,
+}
+
+impl<S: Store> Services<S> {
+    /// Wires the use cases to their ports.
+    pub fn new(
+        store: S,
+        clock: Arc<dyn Clock>,
+        hasher: Arc<dyn PasswordHasher>,
+        secrets: Arc<dyn SecretGenerator>,
+        policy: AuthPolicy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            hasher,
+            secrets,
+            policy,
+        }
+    }
+
+    /// Runs `work` in one transaction.
+    fn tx<T>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        self.store.transaction(work)
+    }
+}
+
+impl<S: Store> Health for Services<S> {
+    fn ready(&self) -> ServiceResult<()> {
+        self.store.ping().map_err(|_| ServiceError::Unavailable)
+    }
+}
+
+/// A live organization by public id, if the actor reaches it; otherwise "not found".
+fn reachable_organization(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Organization> {
+    r.organization_by_uuid(id)?
+        .filter(|o| actor.reaches(o))
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The public id of an organization, for responses.
+fn organization_uuid(r: &mut dyn Repositories, id: OrganizationId) -> ServiceResult<Uuid> {
+    r.organization(id)?
+        .map(|o| o.uuid)
+        .ok_or_else(|| ServiceError::Internal(format!("organization {} vanished", id.0)))
+}
+
+/// What a mutation changed, for the audit log.
+struct Change<'a> {
+    action: &'a str,
+    target_type: &'static str,
+    target_id: Uuid,
+    fields: serde_json::Value,
+}
+
+/// Records a mutation by `actor` in `organization_id`.
+fn audit(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    organization_id: OrganizationId,
+    change: Change<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let (key, session) = match actor.credential {
+        CredentialKind::ApiKey { id, .. } => (Some(id), None),
+        CredentialKind::Session { id } => (None, Some(id)),
+        CredentialKind::Console => (None, None),
+    };
+    r.append_audit(
+        NewAuditEntry {
+            organization_id,
+            actor_user_id: Some(actor.user_id),
+            actor_api_key_id: key,
+            actor_session_id: session,
+            action: change.action.to_owned(),
+            target_type: change.target_type,
+            target_id: change.target_id,
+            changes: change.fields,
+        },
+        now,
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Services over the in-memory store, with a fixed clock.
+
+    use super::*;
+    use crate::system::{Argon2Hasher, OsSecrets};
+    use chrono::{DateTime, TimeZone, Utc};
+    use orgplane_memory_adapter::MemoryStore;
+    use std::sync::{Mutex, OnceLock};
+
+    /// A clock that stands still until moved.
+    pub struct FixedClock(pub Mutex<DateTime<Utc>>);
+
+    impl Clock for FixedClock {
+        fn now(&self) -> DateTime<Utc> {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    impl FixedClock {
+        pub fn advance(&self, by: chrono::Duration) {
+            *self.0.lock().unwrap() += by;
+        }
+    }
+
+    fn hasher() -> Arc<Argon2Hasher> {
+        static HASHER: OnceLock<Arc<Argon2Hasher>> = OnceLock::new();
+        HASHER
+            .get_or_init(|| Arc::new(Argon2Hasher::owasp()))
+            .clone()
+    }
+
+    pub fn services() -> (Services<MemoryStore>, Arc<FixedClock>) {
+        let clock = Arc::new(FixedClock(Mutex::new(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )));
+        let services = Services::new(
+            MemoryStore::default(),
+            clock.clone(),
+            hasher(),
+            Arc::new(OsSecrets),
+            AuthPolicy::default(),
+        );
+        (services, clock)
+    }
+}

@@ -1,0 +1,129 @@
+//! Adapters for the system ports: argon2id hashing, OS randomness, SHA-256 of secrets.
+
+use argon2::password_hash::{
+    PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use orgplane_domain::api_key::SECRET_BYTES;
+use orgplane_domain::user::{Password, PasswordHash};
+use orgplane_ports::store::SecretHash;
+use orgplane_ports::system::{HashError, PasswordHasher, SecretGenerator};
+use sha2::{Digest, Sha256};
+
+/// argon2id with OWASP's recommended parameters (19 MiB, 2 iterations, 1 lane).
+#[derive(Debug)]
+pub struct Argon2Hasher {
+    argon2: Argon2<'static>,
+    dummy: PasswordHash,
+}
+
+impl Argon2Hasher {
+    /// The OWASP Password Storage Cheat Sheet's first argon2id configuration.
+    pub fn owasp() -> Self {
+        let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let mut hasher = Self {
+            argon2,
+            dummy: PasswordHash(String::new()),
+        };
+        // A real hash to verify against when the user does not exist, so that both paths
+        // cost the same.
+        let dummy = Password::parse("orgplane-dummy-password")
+            .ok()
+            .and_then(|p| hasher.hash(&p).ok());
+        hasher.dummy = dummy.unwrap_or(PasswordHash(String::new()));
+        hasher
+    }
+}
+
+impl PasswordHasher for Argon2Hasher {
+    fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let salt_bytes: [u8; 16] = random_bytes();
+        let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
+        self.argon2
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| PasswordHash(h.to_string()))
+            .map_err(|e| HashError(e.to_string()))
+    }
+
+    fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
+        match PhcHash::new(&hash.0) {
+            Ok(parsed) => self
+                .argon2
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => {
+                self.verify_dummy(password);
+                false
+            }
+        }
+    }
+
+    fn verify_dummy(&self, password: &str) {
+        if let Ok(parsed) = PhcHash::new(&self.dummy.0) {
+            let _ = self.argon2.verify_password(password.as_bytes(), &parsed);
+        }
+    }
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // The OS random source failing is unrecoverable: no secret may be made without it.
+    getrandom::getrandom(&mut bytes).expect("the operating system's random source failed");
+    bytes
+}
+
+/// Randomness from the operating system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsSecrets;
+
+impl SecretGenerator for OsSecrets {
+    fn secret(&self) -> [u8; SECRET_BYTES] {
+        random_bytes()
+    }
+
+    fn uuid(&self) -> uuid::Uuid {
+        uuid::Builder::from_random_bytes(random_bytes()).into_uuid()
+    }
+}
+
+/// SHA-256 of a key or token. Right for high-entropy secrets (argon2 is for passwords).
+pub fn secret_hash(value: &str) -> SecretHash {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hasher = Argon2Hasher::owasp();
+        let password = Password::parse("correct horse battery").unwrap();
+        let hash = hasher.hash(&password).unwrap();
+        assert!(
+            hash.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hash.0
+        );
+        assert!(hasher.verify("correct horse battery", &hash));
+        assert!(!hasher.verify("correct horse battery!", &hash));
+        assert!(!hasher.verify("x", &PasswordHash("garbage".into())));
+    }
+
+    #[test]
+    fn two_hashes_of_one_password_differ() {
+        let hasher = Argon2Hasher::owasp();
+        let password = Password::parse("correct horse battery").unwrap();
+        assert_ne!(
+            hasher.hash(&password).unwrap(),
+            hasher.hash(&password).unwrap()
+        );
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        assert_eq!(OsSecrets.uuid().get_version_num(), 4);
+        assert_ne!(OsSecrets.secret(), OsSecrets.secret());
+    }
+}

@@ -1,0 +1,245 @@
+//! Getting requests in: the credential, JSON bodies, query values, and running use cases
+//! off the async workers.
+
+use crate::problem::Problem;
+use crate::State;
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest};
+use orgplane_domain::access::Actor;
+use orgplane_domain::page::{Cursor, PageLimit};
+use orgplane_ports::usecase::{
+    FieldError, PageRequest, PresentedCredential, ServiceError, UseCases,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Runs a use case on the blocking pool (Diesel and argon2 block), keeping the request's
+/// tracing span.
+pub async fn run<T, F>(state: &web::Data<State>, work: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    let usecases: Arc<dyn UseCases> = state.usecases.clone();
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(|| work(usecases.as_ref())))
+        .await
+        .map_err(|e| Problem::from(ServiceError::Internal(format!("blocking task failed: {e}"))))?
+        .map_err(Problem::from)
+}
+
+/// The bearer secret of a request: `Authorization: Bearer`, `X-API-Key` or
+/// `X-Server-API-Key`, in that order.
+pub fn presented_secret(req: &HttpRequest) -> Option<String> {
+    let headers = req.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let named = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+    };
+    bearer
+        .or_else(|| named("x-api-key"))
+        .or_else(|| named("x-server-api-key"))
+        .filter(|s| !s.is_empty())
+}
+
+/// The client's address as seen by this process (proxies' headers are not trusted).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// An authenticated caller.
+pub struct Authenticated(pub Actor);
+
+impl FromRequest for Authenticated {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let secret = presented_secret(req);
+        let client_ip = client_ip(req);
+        let state = req.app_data::<web::Data<State>>().cloned();
+        Box::pin(async move {
+            let state = state
+                .ok_or_else(|| Problem::from(ServiceError::Internal("state missing".into())))?;
+            let secret = secret.ok_or_else(|| {
+                Problem::unauthenticated("Send a credential: `Authorization: Bearer <key or token>`, `X-API-Key` or `X-Server-API-Key`.")
+            })?;
+            let credential = PresentedCredential { secret, client_ip };
+            run(&state, move |uc| uc.authenticate(&credential))
+                .await
+                .map(Authenticated)
+        })
+    }
+}
+
+/// Reads a JSON value into a DTO, naming the offending field on failure.
+pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    if !value.is_object() {
+        return Err(Problem::bad_request("The body must be a JSON object."));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        if path == "." {
+            Problem::bad_request(message)
+        } else {
+            Problem::invalid(vec![FieldError::new(path, message)])
+        }
+    })
+}
+
+/// A body that may be empty; if present it must be JSON.
+pub fn optional_json(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::Value>, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if !is_json {
+        return Err(json_problem(&JsonPayloadError::ContentType));
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| Problem::bad_request(format!("The body is not valid JSON: {e}")))
+}
+
+/// The JSON extractor's errors, as problems: 413, 415 or 400.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    json_problem(&err).into()
+}
+
+fn json_problem(err: &JsonPayloadError) -> Problem {
+    match err {
+        JsonPayloadError::OverflowKnownLength { length, limit } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            format!("The body has {length} bytes; at most {limit} are accepted."),
+        ),
+        JsonPayloadError::Overflow { limit } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            format!("The body exceeds {limit} bytes."),
+        ),
+        JsonPayloadError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the body as `Content-Type: application/json`.",
+        ),
+        JsonPayloadError::Deserialize(e) => {
+            Problem::bad_request(format!("The body is not valid JSON: {e}"))
+        }
+        other => Problem::bad_request(other.to_string()),
+    }
+}
+
+/// Path errors (a malformed id) as 400 problems.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        PathError::Deserialize(e) => format!("A path parameter is malformed: {e}. Ids are UUIDs."),
+        other => other.to_string(),
+    };
+    Problem::bad_request(detail).into()
+}
+
+/// Query-string errors as 400 problems.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::bad_request(format!("The query string is malformed: {err}")).into()
+}
+
+/// `limit` and `cursor` query parameters.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100 (default 25).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// Parses into a page request, collecting field errors.
+    pub fn parse(&self, errors: &mut Vec<FieldError>) -> PageRequest {
+        let limit = match &self.limit {
+            None => PageLimit::DEFAULT,
+            Some(raw) => match raw
+                .parse::<i64>()
+                .map_err(|_| ())
+                .and_then(|n| PageLimit::new(n).map_err(|_| ()))
+            {
+                Ok(limit) => limit,
+                Err(()) => {
+                    errors.push(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {}", PageLimit::MAX),
+                    ));
+                    PageLimit::DEFAULT
+                }
+            },
+        };
+        let cursor = self
+            .cursor
+            .as_deref()
+            .and_then(|raw| match Cursor::parse(raw) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    errors.push(FieldError::new("cursor", e));
+                    None
+                }
+            });
+        PageRequest { limit, cursor }
+    }
+}
+
+/// Fails with all collected field errors, if any.
+pub fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(errors))
+    }
+}
+
+/// Parses an optional raw value, recording a field error on failure.
+pub fn field<T, E: std::fmt::Display>(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match raw.map(parse) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            errors.push(FieldError::new(name, e));
+            None
+        }
+    }
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

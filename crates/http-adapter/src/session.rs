@@ -1,0 +1,56 @@
+//! `/auth/login` and `/auth/logout`.
+
+use crate::extract::{client_ip, parse_body, run, Authenticated};
+use crate::problem::Problem;
+use crate::{NoContent, State};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /auth/login`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A session token, accepted as `Authorization: Bearer <token>` until `expires_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The token.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Exchange e-mail and password for a session token. Unknown address and wrong password
+/// answer alike; repeated failures are throttled (429 with `Retry-After`).
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn login(
+    state: web::Data<State>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, Problem> {
+    let Login { email, password } = parse_body(body.into_inner())?;
+    let ip = client_ip(&req);
+    let grant = run(&state, move |uc| uc.login(&email, &password, ip)).await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token: grant.token,
+        expires_at: grant.expires_at,
+    }))
+}
+
+/// End the session whose token authenticates this request.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Logged out"), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn logout(
+    state: web::Data<State>,
+    Authenticated(actor): Authenticated,
+) -> Result<NoContent, Problem> {
+    run(&state, move |uc| uc.logout(&actor)).await?;
+    Ok(NoContent)
+}

@@ -1,0 +1,485 @@
+//! Users, roles, API keys, login sessions, access and audit logs.
+
+use orgplane_e2e::TestApp;
+use serde_json::{json, Value};
+
+#[test]
+fn a_user_is_created_without_ever_showing_its_password() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let r = app.post(
+        &format!("/orgs/{}/users", t.org),
+        &t.key,
+        json!({"email": "Jane@Acme.example", "name": "Jane", "password": "a long enough secret", "phone_number": "+1 555 0100",
+               "email_preferences": {"orderPreviewSendPreference": "send_live_and_test"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["email"], "Jane@Acme.example");
+    assert_eq!(r.body["roles"], json!(["member"]));
+    assert_eq!(r.body["organization_id"], json!(t.org));
+    assert_eq!(
+        r.body["email_preferences"],
+        json!({"orderPreviewSendPreference": "send_live_and_test"})
+    );
+    assert!(
+        !r.text.contains("a long enough secret")
+            && !r.text.contains("argon2")
+            && !r.text.contains("password"),
+        "{}",
+        r.text
+    );
+
+    let listed = app.get(&format!("/orgs/{}/users", t.org), &t.key);
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 2);
+    assert!(!listed.text.contains("argon2"));
+    let audit = app.get(
+        &format!("/orgs/{}/audit_log?action=user.create", t.org),
+        &t.key,
+    );
+    assert!(
+        !audit.text.contains("a long enough secret") && !audit.text.contains("argon2"),
+        "{}",
+        audit.text
+    );
+    assert_eq!(audit.body["data"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_user_input_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let path = format!("/orgs/{}/users", t.org);
+    let ok = json!({"email": "x@acme.example", "name": "X", "password": "long enough password"});
+    let with = |k: &str, v: Value| {
+        let mut b = ok.clone();
+        b[k] = v;
+        b
+    };
+    app.get("/orgs", &t.key); // the key's first use stamps it; do that before the fingerprint
+    let before = app.fingerprint();
+    for (what, body, status, field) in [
+        (
+            "invalid email",
+            with("email", json!("not-an-email")),
+            400,
+            Some("email"),
+        ),
+        (
+            "short password",
+            with("password", json!("short")),
+            400,
+            Some("password"),
+        ),
+        (
+            "unknown role",
+            with("roles", json!(["owner"])),
+            400,
+            Some("roles[0]"),
+        ),
+        (
+            "bad preference",
+            with(
+                "email_preferences",
+                json!({"orderPreviewSendPreference": "always"}),
+            ),
+            400,
+            Some("email_preferences.orderPreviewSendPreference"),
+        ),
+        (
+            "duplicate email in another case",
+            with("email", json!(t.email.to_uppercase())),
+            409,
+            None,
+        ),
+        (
+            "password of wrong type",
+            with("password", json!(123456789012_i64)),
+            400,
+            Some("password"),
+        ),
+    ] {
+        let r = app.post(&path, &t.key, body);
+        r.assert_problem(status);
+        if let Some(field) = field {
+            assert_eq!(r.body["errors"][0]["field"], field, "{what}: {}", r.text);
+        }
+        assert_eq!(app.fingerprint(), before, "{what} changed the database");
+    }
+    // Only platform administrators make platform administrators.
+    app.post(&path, &t.key, with("roles", json!(["platform_admin"])))
+        .assert_problem(403);
+    assert_eq!(app.fingerprint(), before);
+}
+
+#[test]
+fn changing_an_email_keeps_the_old_one_and_deleting_a_user_kills_its_keys() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let jane = app.create_user(&t.key, &t.org, "jane@acme.example", "member");
+    let jane_key = app.create_key(&t.key, &jane, json!({}));
+    let r = app.patch(
+        &format!("/users/{jane}"),
+        &t.key,
+        json!({"email": "jane.doe@acme.example", "name": "Jane Doe"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["previous_emails"], json!(["jane@acme.example"]));
+    assert_eq!(
+        app.get(&format!("/users/{jane}"), &jane_key).status,
+        200,
+        "a user reads itself"
+    );
+
+    assert_eq!(app.delete(&format!("/users/{jane}"), &t.key).status, 204);
+    app.get("/orgs", &jane_key).assert_problem(401);
+    app.get(&format!("/users/{jane}"), &t.key)
+        .assert_problem(404);
+    app.delete(&format!("/users/{}", t.user), &t.key)
+        .assert_problem(409);
+}
+
+#[test]
+fn roles_decide_what_a_user_may_change() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let member = app.create_user(&t.key, &t.org, "m@acme.example", "member");
+    let member_key = app.create_key(&t.key, &member, json!({}));
+    let viewer = app.create_user(&t.key, &t.org, "v@acme.example", "viewer");
+    let viewer_key = app.create_key(&t.key, &viewer, json!({}));
+
+    assert_eq!(
+        app.get(&format!("/orgs/{}", t.org), &viewer_key).status,
+        200
+    );
+    app.post("/orgs", &member_key, json!({"name": "Sub"}))
+        .assert_problem(403);
+    app.patch(
+        &format!("/orgs/{}", t.org),
+        &viewer_key,
+        json!({"name": "Mine"}),
+    )
+    .assert_problem(403);
+    app.post(
+        &format!("/orgs/{}/users", t.org),
+        &member_key,
+        json!({"email": "z@acme.example", "name": "Z", "password": "long enough password"}),
+    )
+    .assert_problem(403);
+    app.get(&format!("/orgs/{}/access_log", t.org), &member_key)
+        .assert_problem(403);
+    app.patch(
+        &format!("/users/{member}"),
+        &member_key,
+        json!({"roles": ["admin"]}),
+    )
+    .assert_problem(403);
+    // Everyone manages its own keys and profile.
+    let own = app.post(
+        &format!("/users/{member}/api_keys"),
+        &member_key,
+        json!({"mode": "test"}),
+    );
+    assert_eq!(own.status, 201, "{}", own.text);
+    let renamed = app.patch(
+        &format!("/users/{viewer}"),
+        &viewer_key,
+        json!({"name": "Vera"}),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    // Without a parent, an admin's new organization is a sub-organization of its home.
+    let sub = app.create_org(&t.key, json!({"name": "Team"}));
+    assert_eq!(sub["parent_id"], json!(t.org));
+}
+
+#[test]
+fn an_api_key_value_is_shown_once_and_revocation_is_immediate() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let r = app.post(
+        &format!("/users/{}/api_keys", t.user),
+        &t.key,
+        json!({"mode": "live", "active_until": "2100-01-01T00:00:00Z"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let value = r.body["value"].as_str().unwrap().to_owned();
+    assert!(
+        value.starts_with("live_") && value.len() == 5 + 64,
+        "{value}"
+    );
+    assert_eq!(r.body["mode"], "live");
+    assert_eq!(r.body["active_until"], "2100-01-01T00:00:00Z");
+
+    let listed = app.get(&format!("/users/{}/api_keys", t.user), &t.key);
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 2);
+    assert!(!listed.text.contains(&value), "a list never shows a value");
+    assert!(listed.body["data"][1]["prefix"]
+        .as_str()
+        .is_some_and(|p| value.starts_with(p)));
+
+    assert_eq!(app.get("/orgs", &value).status, 200);
+    assert_eq!(
+        app.delete(
+            &format!("/api_keys/{}", r.body["id"].as_str().unwrap()),
+            &t.key
+        )
+        .status,
+        204
+    );
+    app.get("/orgs", &value).assert_problem(401);
+}
+
+#[test]
+fn api_keys_expire_and_bad_key_input_is_refused() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let soon = (chrono_like_now_plus(2)).to_string();
+    let short_lived = app.create_key(&t.key, &t.user, json!({"active_until": soon}));
+    assert_eq!(app.get("/orgs", &short_lived).status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    app.get("/orgs", &short_lived).assert_problem(401);
+
+    let path = format!("/users/{}/api_keys", t.user);
+    let before = app.fingerprint();
+    for (body, field) in [
+        (json!({"active_until": "tomorrow"}), "active_until"),
+        (
+            json!({"active_until": "2001-01-01T00:00:00Z"}),
+            "active_until",
+        ),
+        (json!({"mode": "prod"}), "mode"),
+    ] {
+        let r = app.post(&path, &t.key, body);
+        r.assert_problem(400);
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+    }
+    app.post(&path, &t.key, json!({"colour": "red"}))
+        .assert_problem(400);
+    assert_eq!(app.fingerprint(), before);
+    // No body at all means a live key without expiry.
+    let r = app.raw(
+        "POST",
+        &path,
+        &[("Authorization", &format!("Bearer {}", t.key))],
+        b"",
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["mode"], "live");
+}
+
+/// RFC 3339 time `secs` seconds from now, without a date library in the tests.
+fn chrono_like_now_plus(secs: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + secs;
+    let (days, rem) = (now / 86_400, now % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[test]
+fn test_mode_keys_read_but_never_change_configuration() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let test_key = app.create_key(&t.key, &t.user, json!({"mode": "test"}));
+    assert!(test_key.starts_with("test_"));
+    assert_eq!(app.get(&format!("/orgs/{}", t.org), &test_key).status, 200);
+    let before = app.fingerprint_except(&["access_log", "api_keys"]);
+    let r = app.patch(
+        &format!("/orgs/{}", t.org),
+        &test_key,
+        json!({"name": "Changed"}),
+    );
+    r.assert_problem(403);
+    assert_eq!(r.body["type"], "urn:orgplane:problem:test-key");
+    app.post("/orgs", &test_key, json!({"name": "New"}))
+        .assert_problem(403);
+    assert_eq!(app.fingerprint_except(&["access_log", "api_keys"]), before);
+}
+
+#[test]
+fn login_gives_a_session_token_that_logout_ends() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let r = app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": t.email.to_uppercase(), "password": t.password})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ses_"));
+    assert!(r.body["expires_at"].is_string());
+
+    let me = app.get(&format!("/users/{}", t.user), &token);
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert!(me.body["last_login_time"].is_string());
+    assert_eq!(
+        app.call("POST", "/auth/logout", Some(&token), None).status,
+        204
+    );
+    app.get("/orgs", &token).assert_problem(401);
+}
+
+#[test]
+fn unknown_email_and_wrong_password_answer_alike_and_are_logged() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let wrong = app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": t.email, "password": "not the password"})),
+    );
+    let unknown = app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": "nobody@acme.example", "password": "not the password"})),
+    );
+    wrong.assert_problem(401);
+    unknown.assert_problem(401);
+    assert_eq!(wrong.body, unknown.body);
+    app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": t.email, "password": t.password})),
+    );
+
+    let log = app.get(&format!("/orgs/{}/access_log", t.org), &t.key);
+    assert_eq!(log.status, 200, "{}", log.text);
+    let entries: Vec<(String, String)> = log.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "LOGIN")
+        .map(|e| {
+            (
+                e["user"].as_str().unwrap().to_owned(),
+                e["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        vec![
+            (t.email.clone(), "SUCCESS".into()),
+            (t.email.clone(), "FAILURE".into())
+        ]
+    );
+    let entry = &log.body["data"][0];
+    assert!(entry["timestamp"].is_string());
+    let failures = app.get(
+        &format!("/orgs/{}/access_log?status=FAILURE&action=LOGIN", t.org),
+        &t.key,
+    );
+    assert_eq!(failures.body["data"].as_array().unwrap().len(), 1);
+    app.get(&format!("/orgs/{}/access_log?status=MAYBE", t.org), &t.key)
+        .assert_problem(400);
+    app.get(
+        &format!("/orgs/{}/access_log?from=yesterday", t.org),
+        &t.key,
+    )
+    .assert_problem(400);
+}
+
+#[test]
+fn repeated_login_failures_are_throttled() {
+    let app = TestApp::spawn_with(&[("ORGPLANE__AUTH__LOGIN_MAX_FAILURES_PER_EMAIL", "3")]);
+    let t = app.tenant("Acme", None, "admin");
+    let attempt = |password: &str| {
+        app.call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(&json!({"email": t.email, "password": password})),
+        )
+    };
+    for _ in 0..3 {
+        attempt("wrong password!").assert_problem(401);
+    }
+    let throttled = attempt("wrong password!");
+    throttled.assert_problem(429);
+    assert!(throttled
+        .header("retry-after")
+        .is_some_and(|v| v.parse::<u64>().is_ok()));
+    attempt(&t.password).assert_problem(429);
+}
+
+#[test]
+fn revoked_and_expired_key_use_is_in_the_access_log() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let r = app.post(&format!("/users/{}/api_keys", t.user), &t.key, json!({}));
+    let (value, id) = (
+        r.body["value"].as_str().unwrap().to_owned(),
+        r.body["id"].as_str().unwrap().to_owned(),
+    );
+    app.delete(&format!("/api_keys/{id}"), &t.key);
+    app.get("/orgs", &value).assert_problem(401);
+    let log = app.get(
+        &format!("/orgs/{}/access_log?action=API_KEY&status=FAILURE", t.org),
+        &t.key,
+    );
+    assert_eq!(
+        log.body["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        log.text
+    );
+    assert_eq!(log.body["data"][0]["user"], json!(t.email));
+}
+
+#[test]
+fn children_audit_shows_what_happened_below() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let child = app.create_org(&t.key, json!({"name": "Acme Team"}));
+    let child_id = child["id"].as_str().unwrap();
+    app.patch(
+        &format!("/orgs/{child_id}"),
+        &t.key,
+        json!({"city": "Paris"}),
+    );
+    let below = app.get(&format!("/orgs/{}/children_audit", t.org), &t.key);
+    assert_eq!(below.status, 200, "{}", below.text);
+    let actions: Vec<&str> = below.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["organization.update", "organization.create"]);
+    assert_eq!(below.body["data"][0]["organization_id"], json!(child_id));
+    assert_eq!(below.body["data"][0]["actor"], json!(t.email));
+    let own = app.get(&format!("/orgs/{}/audit_log", t.org), &t.key);
+    assert!(own.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["organization_id"] == json!(t.org)));
+    let paged = app.get(&format!("/orgs/{}/children_audit?limit=1", t.org), &t.key);
+    let next = paged.body["next_cursor"].as_str().unwrap();
+    let second = app.get(
+        &format!("/orgs/{}/children_audit?limit=1&cursor={next}", t.org),
+        &t.key,
+    );
+    assert_eq!(second.body["data"][0]["action"], "organization.create");
+}

@@ -1,0 +1,477 @@
+//! The canonical organization surface: `/orgs`.
+
+use orgplane_e2e::TestApp;
+use serde_json::{json, Value};
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+#[test]
+fn creating_an_organization_answers_201_with_the_whole_object() {
+    let app = TestApp::spawn();
+    let r = app.post(
+        "/orgs",
+        &app.admin_key,
+        json!({
+            "name": "Acme Mail", "domain": "Acme.com", "address": "1 Main St", "city": "Berlin",
+            "zip": "10115", "country": "Germany", "country_code": "de", "phone": "+49 30 1234567",
+            "time_zone": "Europe/Berlin", "limit": 100000, "customizations": {"theme": "dark"}
+        }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let org = &r.body;
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/orgs/{}", id(org)).as_str())
+    );
+    assert_eq!(org["name"], "Acme Mail");
+    assert_eq!(org["permalink"], "acme-mail");
+    assert_eq!(org["domain"], "acme.com");
+    assert_eq!(org["country_code"], "DE");
+    assert_eq!(org["limit"], 100000);
+    assert_eq!(org["customizations"], json!({"theme": "dark"}));
+    assert_eq!(org["parent_id"], Value::Null);
+    assert_eq!(org["depth"], 1);
+    assert!(org["created_at"].is_string() && org["updated_at"].is_string());
+
+    let read = app.get(&format!("/orgs/{}", id(org)), &app.admin_key);
+    assert_eq!(read.status, 200);
+    assert_eq!(&read.body, org);
+}
+
+#[test]
+fn a_sub_organization_knows_its_parent_and_depth() {
+    let app = TestApp::spawn();
+    let parent = app.create_org(&app.admin_key, json!({"name": "Reseller"}));
+    let child = app.create_org(
+        &app.admin_key,
+        json!({"name": "Customer", "parent_id": id(&parent)}),
+    );
+    assert_eq!(child["parent_id"], parent["id"]);
+    assert_eq!(child["depth"], 2);
+    let children = app.get(&format!("/orgs/{}/children", id(&parent)), &app.admin_key);
+    assert_eq!(children.status, 200);
+    assert_eq!(children.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(children.body["data"][0]["id"], child["id"]);
+    assert_eq!(children.body["next_cursor"], Value::Null);
+}
+
+#[test]
+fn permalinks_are_derived_unique_and_never_reserved() {
+    let app = TestApp::spawn();
+    let first = app.create_org(&app.admin_key, json!({"name": "Acme"}));
+    let second = app.create_org(&app.admin_key, json!({"name": "ACME!"}));
+    let reserved = app.create_org(&app.admin_key, json!({"name": "Admin"}));
+    assert_eq!(first["permalink"], "acme");
+    assert_eq!(second["permalink"], "acme-2");
+    assert_eq!(reserved["permalink"], "admin-2");
+    let bad = app.post("/orgs", &app.admin_key, json!({"name": "!!!"}));
+    bad.assert_problem(400);
+    assert_eq!(bad.body["errors"][0]["field"], "name");
+}
+
+#[test]
+fn lists_are_keyset_paginated_and_filterable() {
+    let app = TestApp::spawn();
+    let parent = app.create_org(&app.admin_key, json!({"name": "Parent"}));
+    for name in ["Alpha", "Beta", "Alphabet"] {
+        app.create_org(
+            &app.admin_key,
+            json!({"name": name, "parent_id": id(&parent)}),
+        );
+    }
+    // Platform, Parent and its three children.
+    let first = app.get("/orgs?limit=2", &app.admin_key);
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["data"].as_array().unwrap().len(), 2);
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let mut seen: Vec<Value> = first.body["data"].as_array().unwrap().clone();
+    let mut next = Some(cursor);
+    while let Some(c) = next {
+        let page = app.get(&format!("/orgs?limit=2&cursor={c}"), &app.admin_key);
+        assert_eq!(page.status, 200, "{}", page.text);
+        seen.extend(page.body["data"].as_array().unwrap().iter().cloned());
+        next = page.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len(), 5);
+    let mut ids: Vec<&str> = seen.iter().map(|o| o["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "no repeats across pages");
+
+    let search = app.get("/orgs?search=alpha", &app.admin_key);
+    let names: Vec<&str> = search.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Alpha", "Alphabet"]);
+    let by_parent = app.get(&format!("/orgs?parent_id={}", id(&parent)), &app.admin_key);
+    assert_eq!(by_parent.body["data"].as_array().unwrap().len(), 3);
+    let literal = app.get("/orgs?search=%25", &app.admin_key);
+    assert_eq!(
+        literal.body["data"].as_array().unwrap().len(),
+        0,
+        "% matches literally"
+    );
+}
+
+#[test]
+fn patch_changes_only_the_given_fields_and_null_clears() {
+    let app = TestApp::spawn();
+    let org = app.create_org(
+        &app.admin_key,
+        json!({"name": "Acme", "city": "Berlin", "zip": "10115"}),
+    );
+    let r = app.patch(
+        &format!("/orgs/{}", id(&org)),
+        &app.admin_key,
+        json!({"name": "Updated Organization Name", "city": null}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["name"], "Updated Organization Name");
+    assert_eq!(r.body["city"], Value::Null);
+    assert_eq!(r.body["zip"], "10115");
+    assert_eq!(r.body["permalink"], "acme", "the permalink stays stable");
+
+    let audit = app.get(
+        &format!("/orgs/{}/audit_log?action=organization.update", id(&org)),
+        &app.admin_key,
+    );
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let entry = &audit.body["data"][0];
+    assert_eq!(
+        entry["changes"],
+        json!({"name": "Updated Organization Name", "city": null})
+    );
+    assert_eq!(entry["actor"], "admin@platform.example");
+}
+
+#[test]
+fn delete_answers_the_seed_message_and_the_organization_is_gone() {
+    let app = TestApp::spawn();
+    let org = app.create_org(&app.admin_key, json!({"name": "Doomed"}));
+    let r = app.delete(&format!("/orgs/{}", id(&org)), &app.admin_key);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"message": "Organization deleted successfully"})
+    );
+    app.get(&format!("/orgs/{}", id(&org)), &app.admin_key)
+        .assert_problem(404);
+    app.delete(&format!("/orgs/{}", id(&org)), &app.admin_key)
+        .assert_problem(404);
+}
+
+#[test]
+fn deleting_an_organization_with_children_needs_cascade() {
+    let app = TestApp::spawn();
+    let parent = app.create_org(&app.admin_key, json!({"name": "Parent"}));
+    let child = app.create_org(
+        &app.admin_key,
+        json!({"name": "Child", "parent_id": id(&parent)}),
+    );
+    let before = app.fingerprint();
+    let refused = app.delete(&format!("/orgs/{}", id(&parent)), &app.admin_key);
+    refused.assert_problem(409);
+    assert!(refused.body["detail"].as_str().unwrap().contains("cascade"));
+    assert_eq!(
+        app.fingerprint(),
+        before,
+        "a refused delete changes nothing"
+    );
+
+    let r = app.delete(
+        &format!("/orgs/{}?cascade=true", id(&parent)),
+        &app.admin_key,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.get(&format!("/orgs/{}", id(&child)), &app.admin_key)
+        .assert_problem(404);
+}
+
+#[test]
+fn nobody_deletes_its_own_home_organization() {
+    let app = TestApp::spawn();
+    app.delete(&format!("/orgs/{}", app.platform_id), &app.admin_key)
+        .assert_problem(409);
+}
+
+#[test]
+fn customizations_are_read_and_replaced_whole() {
+    let app = TestApp::spawn();
+    let org = app.create_org(
+        &app.admin_key,
+        json!({"name": "Acme", "customizations": {"a": 1, "b": 2}}),
+    );
+    let path = format!("/orgs/{}/customizations", id(&org));
+    assert_eq!(
+        app.get(&path, &app.admin_key).body,
+        json!({"customizations": {"a": 1, "b": 2}})
+    );
+    let put = app.put(
+        &path,
+        &app.admin_key,
+        json!({"customizations": {"logo": {"url": "https://x.example/l.png"}}}),
+    );
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(
+        app.get(&path, &app.admin_key).body,
+        json!({"customizations": {"logo": {"url": "https://x.example/l.png"}}})
+    );
+    assert_eq!(
+        app.get(&format!("/orgs/{}", id(&org)), &app.admin_key).body["customizations"]["logo"]
+            ["url"],
+        "https://x.example/l.png"
+    );
+}
+
+#[test]
+fn nesting_stops_at_the_documented_depth() {
+    let app = TestApp::spawn();
+    let mut parent = app.create_org(&app.admin_key, json!({"name": "Level 1"}));
+    for level in 2..=8 {
+        parent = app.create_org(
+            &app.admin_key,
+            json!({"name": format!("Level {level}"), "parent_id": id(&parent)}),
+        );
+    }
+    assert_eq!(parent["depth"], 8);
+    let before = app.fingerprint();
+    let r = app.post(
+        "/orgs",
+        &app.admin_key,
+        json!({"name": "Level 9", "parent_id": id(&parent)}),
+    );
+    r.assert_problem(400);
+    assert_eq!(r.body["errors"][0]["field"], "parent_id");
+    assert_eq!(app.fingerprint(), before);
+}
+
+/// (what, method, path, body, expected status, field named in `errors`)
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    Option<Value>,
+    u16,
+    Option<&'a str>,
+);
+
+/// Every malformed request answers problem+json with the right status and changes nothing.
+#[test]
+fn bad_input_is_refused_clearly_and_changes_nothing() {
+    let app = TestApp::spawn();
+    let org = app.create_org(&app.admin_key, json!({"name": "Acme"}));
+    let org_path = format!("/orgs/{}", id(&org));
+    let key = app.admin_key.clone();
+    let json_headers = [
+        ("Authorization", format!("Bearer {key}")),
+        ("Content-Type", "application/json".to_owned()),
+    ];
+    let h: Vec<(&str, &str)> = json_headers.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(300_000));
+
+    let cases: Vec<Case> = vec![
+        (
+            "missing name",
+            "POST",
+            "/orgs".into(),
+            Some(json!({})),
+            400,
+            None,
+        ),
+        (
+            "name of wrong type",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": 5})),
+            400,
+            Some("name"),
+        ),
+        (
+            "empty name",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "  "})),
+            400,
+            Some("name"),
+        ),
+        (
+            "unknown field",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "colour": "red"})),
+            400,
+            None,
+        ),
+        (
+            "unknown country code",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "country_code": "XX"})),
+            400,
+            Some("country_code"),
+        ),
+        (
+            "bad domain",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "domain": "not a domain"})),
+            400,
+            Some("domain"),
+        ),
+        (
+            "bad time zone",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "time_zone": "Mars"})),
+            400,
+            Some("time_zone"),
+        ),
+        (
+            "negative limit",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "limit": -1})),
+            400,
+            Some("limit"),
+        ),
+        (
+            "customizations not an object",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "customizations": [1]})),
+            400,
+            Some("customizations"),
+        ),
+        (
+            "customizations too large",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "customizations": {"x": "y".repeat(20_000)}})),
+            400,
+            Some("customizations"),
+        ),
+        (
+            "parent id not a uuid",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "parent_id": "nope"})),
+            400,
+            Some("parent_id"),
+        ),
+        (
+            "unknown parent",
+            "POST",
+            "/orgs".into(),
+            Some(json!({"name": "X", "parent_id": uuid::Uuid::new_v4()})),
+            404,
+            None,
+        ),
+        (
+            "body not an object",
+            "POST",
+            "/orgs".into(),
+            Some(json!([1, 2])),
+            400,
+            None,
+        ),
+        (
+            "patch of the parent",
+            "PATCH",
+            org_path.clone(),
+            Some(json!({"parent_id": app.platform_id})),
+            400,
+            None,
+        ),
+        (
+            "patch with a bad phone",
+            "PATCH",
+            org_path.clone(),
+            Some(json!({"phone": "call me"})),
+            400,
+            Some("phone"),
+        ),
+        (
+            "customizations missing",
+            "PUT",
+            format!("{org_path}/customizations"),
+            Some(json!({"theme": "dark"})),
+            400,
+            None,
+        ),
+        (
+            "org id not a uuid",
+            "GET",
+            "/orgs/not-a-uuid".into(),
+            None,
+            400,
+            None,
+        ),
+        (
+            "unknown org",
+            "GET",
+            format!("/orgs/{}", uuid::Uuid::new_v4()),
+            None,
+            404,
+            None,
+        ),
+        (
+            "limit out of range",
+            "GET",
+            "/orgs?limit=0".into(),
+            None,
+            400,
+            Some("limit"),
+        ),
+        (
+            "limit not a number",
+            "GET",
+            "/orgs?limit=ten".into(),
+            None,
+            400,
+            Some("limit"),
+        ),
+        (
+            "foreign cursor",
+            "GET",
+            "/orgs?cursor=abc".into(),
+            None,
+            400,
+            Some("cursor"),
+        ),
+        (
+            "cascade not a bool",
+            "DELETE",
+            format!("{org_path}?cascade=maybe"),
+            None,
+            400,
+            None,
+        ),
+    ];
+    let before = app.fingerprint();
+    for (what, method, path, body, status, field) in cases {
+        let r = app.call(method, &path, Some(&key), body.as_ref());
+        r.assert_problem(status);
+        if let Some(field) = field {
+            assert_eq!(r.body["errors"][0]["field"], field, "{what}: {}", r.text);
+        }
+        assert_eq!(app.fingerprint(), before, "{what} changed the database");
+    }
+
+    app.raw("POST", "/orgs", &h, b"{\"name\": ")
+        .assert_problem(400);
+    app.raw("POST", "/orgs", &h, big.as_bytes())
+        .assert_problem(413);
+    let text = [("Authorization", h[0].1), ("Content-Type", "text/plain")];
+    app.raw("POST", "/orgs", &text, b"{\"name\": \"X\"}")
+        .assert_problem(415);
+    app.raw("PATCH", &org_path, &text, b"{\"name\": \"X\"}")
+        .assert_problem(415);
+    assert_eq!(app.fingerprint(), before);
+}
