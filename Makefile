@@ -19,10 +19,12 @@ bootstrap:
 ## The whole test suite; the tests start their own throwaway PostgreSQL cluster.
 test:
 	@scripts/postgres.sh check
+	@scripts/check-layering.sh
 	$(CARGO) test --workspace --locked --no-fail-fast
 
 ## Formatting and lints, warnings as errors.
 lint:
+	@scripts/check-layering.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 

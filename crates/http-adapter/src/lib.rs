@@ -153,6 +153,8 @@ pub fn serve(
                 let response = srv.call(req);
                 async move {
                     let mut res = response.await?;
+                    // Inside the request span, so the line carries the request id.
+                    tracing::info!(status = res.status().as_u16(), "request finished");
                     if let Some(id) =
                         request_id.and_then(|id: String| HeaderValue::from_str(&id).ok())
                     {
