@@ -1,6 +1,6 @@
 //! Organizations in PostgreSQL.
 
-use crate::schema::{api_keys, organizations, sessions, users};
+use crate::schema::{organizations, users};
 use crate::{corrupt, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -275,26 +275,7 @@ impl OrganizationRepository for PgRepositories<'_> {
         .returning(users::id)
         .get_results(self.conn)
         .map_err(store_error)?;
-        diesel::update(
-            api_keys::table.filter(
-                api_keys::user_id
-                    .eq_any(&doomed_users)
-                    .and(api_keys::revoked_at.is_null()),
-            ),
-        )
-        .set(api_keys::revoked_at.eq(now))
-        .execute(self.conn)
-        .map_err(store_error)?;
-        diesel::update(
-            sessions::table.filter(
-                sessions::user_id
-                    .eq_any(&doomed_users)
-                    .and(sessions::revoked_at.is_null()),
-            ),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .execute(self.conn)
-        .map_err(store_error)?;
+        self.revoke_credentials(&doomed_users, now)?;
         Ok(doomed.len() as u64)
     }
 }

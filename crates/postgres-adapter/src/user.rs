@@ -127,6 +127,35 @@ fn live() -> diesel::dsl::IsNull<users::deleted_at> {
 }
 
 impl PgRepositories<'_> {
+    /// Ends every key and session of these users.
+    pub(crate) fn revoke_credentials(
+        &mut self,
+        users: &[i64],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        diesel::update(
+            api_keys::table.filter(
+                api_keys::user_id
+                    .eq_any(users)
+                    .and(api_keys::revoked_at.is_null()),
+            ),
+        )
+        .set(api_keys::revoked_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        diesel::update(
+            sessions::table.filter(
+                sessions::user_id
+                    .eq_any(users)
+                    .and(sessions::revoked_at.is_null()),
+            ),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        Ok(())
+    }
+
     fn first_user(
         &mut self,
         query: users::BoxedQuery<'_, diesel::pg::Pg>,
@@ -235,26 +264,6 @@ impl UserRepository for PgRepositories<'_> {
             .set(users::deleted_at.eq(now))
             .execute(self.conn)
             .map_err(store_error)?;
-        diesel::update(
-            api_keys::table.filter(
-                api_keys::user_id
-                    .eq(id.0)
-                    .and(api_keys::revoked_at.is_null()),
-            ),
-        )
-        .set(api_keys::revoked_at.eq(now))
-        .execute(self.conn)
-        .map_err(store_error)?;
-        diesel::update(
-            sessions::table.filter(
-                sessions::user_id
-                    .eq(id.0)
-                    .and(sessions::revoked_at.is_null()),
-            ),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .execute(self.conn)
-        .map_err(store_error)?;
-        Ok(())
+        self.revoke_credentials(&[id.0], now)
     }
 }

@@ -52,6 +52,9 @@ fn actor(user: &User, credential: CredentialKind) -> Actor {
     }
 }
 
+/// Who a refused credential belongs to: organization, user, e-mail address.
+type Owner = (OrganizationId, UserId, Option<String>);
+
 struct Attempt<'a> {
     organization: Option<OrganizationId>,
     user: Option<UserId>,
@@ -87,6 +90,27 @@ impl<S: Store> Services<S> {
         match self.tx(|r| record(r, attempt, now)) {
             Ok(()) => ServiceError::Unauthenticated,
             Err(e) => e,
+        }
+    }
+
+    /// A refused key or token: logged against its owner's organization when we know the
+    /// owner; a secret we never issued cannot be tied to any organization.
+    fn refused(
+        &self,
+        owner: Option<Owner>,
+        action: AccessAction,
+        client_ip: &Option<String>,
+    ) -> ServiceError {
+        match owner {
+            None => ServiceError::Unauthenticated,
+            Some((organization, user, email)) => self.record_failure(Attempt {
+                organization: Some(organization),
+                user: Some(user),
+                email,
+                action,
+                status: AccessStatus::Failure,
+                client_ip,
+            }),
         }
     }
 
@@ -129,18 +153,7 @@ impl<S: Store> Services<S> {
                 )))),
             }
         })?;
-        outcome.map_err(|known| match known {
-            // A key we never issued cannot be tied to any organization.
-            None => ServiceError::Unauthenticated,
-            Some((organization, user, email)) => self.record_failure(Attempt {
-                organization: Some(organization),
-                user: Some(user),
-                email,
-                action: AccessAction::ApiKey,
-                status: AccessStatus::Failure,
-                client_ip,
-            }),
-        })
+        outcome.map_err(|owner| self.refused(owner, AccessAction::ApiKey, client_ip))
     }
 
     fn authenticate_session(
@@ -165,17 +178,7 @@ impl<S: Store> Services<S> {
                 )))),
             }
         })?;
-        outcome.map_err(|known| match known {
-            None => ServiceError::Unauthenticated,
-            Some((organization, user, email)) => self.record_failure(Attempt {
-                organization: Some(organization),
-                user: Some(user),
-                email,
-                action: AccessAction::Session,
-                status: AccessStatus::Failure,
-                client_ip,
-            }),
-        })
+        outcome.map_err(|owner| self.refused(owner, AccessAction::Session, client_ip))
     }
 
     fn throttled(&self, email: &str, client_ip: &Option<String>) -> ServiceResult<Option<u64>> {
