@@ -76,7 +76,20 @@ impl Role {
         use Permission::*;
         match self {
             Self::PlatformAdmin => true,
-            Self::Admin => !matches!(permission, CreateTopLevelOrganization),
+            // Listed, not "all but": a permission added later is granted deliberately.
+            Self::Admin => matches!(
+                permission,
+                ViewOrganization
+                    | CreateSubOrganization
+                    | UpdateOrganization
+                    | DeleteOrganization
+                    | ViewUsers
+                    | ManageUsers
+                    | ManageOwnApiKeys
+                    | ViewAnyApiKeys
+                    | ManageAnyApiKeys
+                    | ViewLogs
+            ),
             Self::Member | Self::Viewer => {
                 matches!(permission, ViewOrganization | ViewUsers | ManageOwnApiKeys)
             }
@@ -116,7 +129,7 @@ impl Permission {
     pub fn is_write(self) -> bool {
         !matches!(
             self,
-            Self::ViewOrganization | Self::ViewUsers | Self::ViewLogs
+            Self::ViewOrganization | Self::ViewUsers | Self::ViewAnyApiKeys | Self::ViewLogs
         )
     }
 
@@ -211,6 +224,32 @@ impl Actor {
             return Err(Denied::TestKey);
         }
         if self.roles.iter().any(|r| r.allows(permission)) {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+
+    /// Whether the actor may change, delete or mint keys for a user holding `target_roles`
+    /// (reach and permission aside): nobody but a platform administrator touches a
+    /// platform administrator.
+    pub fn may_manage_user(&self, target_roles: &[Role]) -> Result<(), Denied> {
+        if target_roles.contains(&Role::PlatformAdmin) && !self.is_platform_admin() {
+            return Err(Denied::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Whether the actor may hand out `roles`: only platform administrators make platform
+    /// administrators.
+    pub fn may_grant(&self, roles: &[Role]) -> Result<(), Denied> {
+        self.may_manage_user(roles)
+    }
+
+    /// Whether the actor may set the monthly limit of `org`: only from above (an ancestor
+    /// organization's admin) or as a platform administrator, never one's own allowance.
+    pub fn may_set_limit(&self, org: &Organization) -> Result<(), Denied> {
+        if self.is_platform_admin() || org.id != self.home {
             Ok(())
         } else {
             Err(Denied::Forbidden)
@@ -330,6 +369,45 @@ mod tests {
         for p in Permission::ALL.into_iter().filter(|p| p.is_write()) {
             assert_eq!(admin.holds(p), Err(Denied::TestKey), "{p:?}");
         }
+    }
+
+    #[test]
+    fn test_keys_read_everything_they_reach() {
+        let test_key = CredentialKind::ApiKey {
+            id: 1,
+            mode: ApiKeyMode::Test,
+        };
+        let admin = actor(OrganizationId(1), &[Role::Admin], test_key);
+        for p in Permission::ALL.into_iter().filter(|p| !p.is_write()) {
+            assert_eq!(admin.holds(p), Ok(()), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_platform_admins_touch_platform_admins() {
+        let admin = actor(OrganizationId(1), &[Role::Admin], LIVE);
+        let op = actor(OrganizationId(1), &[Role::PlatformAdmin], LIVE);
+        assert_eq!(
+            admin.may_manage_user(&[Role::PlatformAdmin]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            admin.may_grant(&[Role::Admin, Role::PlatformAdmin]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(admin.may_manage_user(&[Role::Admin]), Ok(()));
+        assert_eq!(op.may_manage_user(&[Role::PlatformAdmin]), Ok(()));
+    }
+
+    #[test]
+    fn nobody_but_a_platform_admin_sets_its_own_limit() {
+        let root = organization(1, None);
+        let child = organization(2, Some(&root));
+        let admin = actor(root.id, &[Role::Admin], LIVE);
+        assert_eq!(admin.may_set_limit(&root), Err(Denied::Forbidden));
+        assert_eq!(admin.may_set_limit(&child), Ok(()));
+        let op = actor(root.id, &[Role::PlatformAdmin], LIVE);
+        assert_eq!(op.may_set_limit(&root), Ok(()));
     }
 
     #[test]

@@ -115,8 +115,9 @@ pub struct CreateOrganization {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    /// New name.
-    pub name: Option<String>,
+    /// New name (never `null`).
+    #[serde(default, deserialize_with = "nullable")]
+    pub name: Option<Option<String>>,
     /// New domain.
     #[serde(default, deserialize_with = "nullable")]
     pub domain: Option<Option<String>>,
@@ -144,9 +145,21 @@ pub struct UpdateOrganization {
     /// New monthly allowance (`null`: unlimited).
     #[serde(default, deserialize_with = "nullable")]
     pub limit: Option<Option<i64>>,
-    /// New customizations (replace the whole object).
+    /// New customizations (replace the whole object; never `null`).
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Object>)]
-    pub customizations: Option<serde_json::Value>,
+    pub customizations: Option<Option<serde_json::Value>>,
+}
+
+/// A field that may be left out but not cleared.
+fn not_null<T>(errors: &mut Vec<FieldError>, name: &str, raw: Option<Option<T>>) -> Option<T> {
+    match raw {
+        Some(None) => {
+            errors.push(FieldError::new(name, "must not be null"));
+            None
+        }
+        other => other.flatten(),
+    }
 }
 
 /// Parses a nullable field of a patch: absent, cleared, or a new valid value.
@@ -222,8 +235,10 @@ impl CreateOrganization {
 impl UpdateOrganization {
     fn parse(self) -> Result<OrganizationPatch, Problem> {
         let e = &mut Vec::new();
+        let name = not_null(e, "name", self.name);
+        let raw_customizations = not_null(e, "customizations", self.customizations);
         let patch = OrganizationPatch {
-            name: field(e, "name", self.name.as_deref(), OrganizationName::parse),
+            name: field(e, "name", name.as_deref(), OrganizationName::parse),
             domain: patch_field(e, "domain", self.domain, DomainName::parse),
             address: patch_field(e, "address", self.address, Address::parse),
             city: patch_field(e, "city", self.city, City::parse),
@@ -237,7 +252,7 @@ impl UpdateOrganization {
                 Some(None) => Some(None),
                 Some(Some(n)) => limit(e, Some(n)).map(Some),
             },
-            customizations: customizations(e, self.customizations),
+            customizations: customizations(e, raw_customizations),
         };
         let errors = std::mem::take(e);
         check(errors)?;

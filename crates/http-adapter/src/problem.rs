@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"type": "urn:orgplane:problem:validation", "title": "Invalid input", "status": 400,
-//!  "detail": "...", "instance": "/orgs", "errors": [{"field": "name", "message": "..."}]}
+//!  "detail": "...", "errors": [{"field": "name", "message": "..."}]}
 //! ```
 
 use actix_web::body::MessageBody;
@@ -136,7 +136,10 @@ impl From<ServiceError> for Problem {
             ServiceError::Unauthenticated => {
                 Self::unauthenticated("The credential is missing, unknown, expired or revoked.")
             }
-            ServiceError::NotFound => Self::not_found(),
+            // Out of reach must read exactly like missing, whichever way it arrives.
+            ServiceError::NotFound | ServiceError::Forbidden(Denied::OutOfReach) => {
+                Self::not_found()
+            }
             ServiceError::Forbidden(Denied::TestKey) => Self::new(
                 StatusCode::FORBIDDEN,
                 "test-key",

@@ -111,8 +111,10 @@ pub struct UpdateUser {
     pub email: Option<String>,
     /// New name.
     pub name: Option<String>,
-    /// New password.
+    /// New password. Changing one's own needs `current_password`.
     pub password: Option<String>,
+    /// The current password, when changing one's own.
+    pub current_password: Option<String>,
     /// New phone (`null` clears).
     #[serde(default, deserialize_with = "nullable")]
     pub phone_number: Option<Option<String>>,
@@ -196,6 +198,7 @@ impl UpdateUser {
             email: field(e, "email", self.email.as_deref(), Email::parse),
             name: field(e, "name", self.name.as_deref(), UserName::parse),
             password: field(e, "password", self.password.as_deref(), Password::parse),
+            current_password: self.current_password,
             phone_number: match self.phone_number {
                 None => None,
                 Some(None) => Some(None),

@@ -127,6 +127,15 @@ impl OrganizationRepository for State {
             .map(|(o, _)| o.clone()))
     }
 
+    fn lock_organization(
+        &mut self,
+        id: OrganizationId,
+        _lock: Lock,
+    ) -> StoreResult<Option<Organization>> {
+        // Transactions already run one at a time here.
+        Ok(self.live_org(id).cloned())
+    }
+
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool> {
         Ok(self
             .organizations
@@ -234,6 +243,21 @@ impl UserRepository for State {
 
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>> {
         Ok(self.live_users().find(|u| u.id == id).cloned())
+    }
+
+    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        self.user(id)
+    }
+
+    fn record_login(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        for (user, _) in self
+            .users
+            .iter_mut()
+            .filter(|(u, d)| u.id == id && d.is_none())
+        {
+            user.last_login_time = Some(now);
+        }
+        Ok(())
     }
 
     fn user_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<User>> {

@@ -35,7 +35,9 @@ macro_rules! store_contract_tests {
             api_keys_are_found_by_hash_and_revoked,
             sessions_are_found_by_hash_and_revoked,
             audit_entries_are_listed_per_scope_newest_first,
-            access_log_counts_recent_login_failures
+            access_log_counts_recent_login_failures,
+            locked_reads_see_the_live_row,
+            recording_a_login_touches_nothing_else
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -552,4 +554,44 @@ pub fn access_log_counts_recent_login_failures<S: Store>(make: &dyn Fn() -> S) {
         "newest first"
     );
     assert_eq!(entries[0].email.as_deref(), Some("a@example.com"));
+}
+
+/// Locked reads return the live row as last committed, and nothing once it is deleted.
+pub fn locked_reads_see_the_live_row<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let user = must(&store, |r| {
+        r.insert_user(new_user("jane@example.com", &org))
+    });
+    for lock in [Lock::Share, Lock::Update] {
+        assert_eq!(
+            must(&store, |r| r.lock_organization(org.id, lock)),
+            Some(org.clone())
+        );
+    }
+    assert_eq!(must(&store, |r| r.lock_user(user.id)), Some(user.clone()));
+    must(&store, |r| r.delete_organization_subtree(org.id, t(1)));
+    assert_eq!(
+        must(&store, |r| r.lock_organization(org.id, Lock::Update)),
+        None
+    );
+    assert_eq!(must(&store, |r| r.lock_user(user.id)), None);
+}
+
+/// A login stamps `last_login_time` and leaves every other field alone.
+pub fn recording_a_login_touches_nothing_else<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let user = must(&store, |r| {
+        r.insert_user(new_user("jane@example.com", &org))
+    });
+    must(&store, |r| r.record_login(user.id, t(7)));
+    let after = must(&store, |r| r.user(user.id)).expect("user");
+    assert_eq!(
+        after,
+        orgplane_domain::user::User {
+            last_login_time: Some(t(7)),
+            ..user
+        }
+    );
 }

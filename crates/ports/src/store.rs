@@ -110,6 +110,16 @@ pub struct InsertOrganization {
     pub now: DateTime<Utc>,
 }
 
+/// How a row read for a change is locked until the transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Others may read and share-lock it, not change it (e.g. a parent while a child is
+    /// added under it).
+    Share,
+    /// Nobody else may lock or change it (the row itself is being changed).
+    Update,
+}
+
 /// Which organizations to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationFilter {
@@ -129,6 +139,13 @@ pub trait OrganizationRepository {
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
     /// A live organization by public id.
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>>;
+    /// A live organization, locked until the transaction ends, as last committed. Use it
+    /// for every read that a change depends on, so concurrent changes cannot be lost.
+    fn lock_organization(
+        &mut self,
+        id: OrganizationId,
+        lock: Lock,
+    ) -> StoreResult<Option<Organization>>;
     /// Whether a live organization has this permalink.
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool>;
     /// Live organizations matching `filter`, by ascending key after `after`, at most `limit`.
@@ -143,7 +160,8 @@ pub trait OrganizationRepository {
     /// How many live direct children an organization has.
     fn count_children(&mut self, id: OrganizationId) -> StoreResult<u64>;
     /// Soft-deletes an organization and all its descendants, with their users, keys and
-    /// sessions. Returns how many organizations were deleted.
+    /// sessions. Returns how many organizations were deleted. Descendants being added
+    /// concurrently (under a [`Lock::Share`] of their parent) are deleted too.
     fn delete_organization_subtree(
         &mut self,
         id: OrganizationId,
@@ -184,6 +202,10 @@ pub trait UserRepository {
     fn insert_user(&mut self, new: InsertUser) -> StoreResult<User>;
     /// A live user by key.
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+    /// A live user, locked for update until the transaction ends.
+    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+    /// Records a successful login, touching nothing else of the user.
+    fn record_login(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()>;
     /// A live user by public id.
     fn user_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<User>>;
     /// A live user by e-mail address, case-insensitively.

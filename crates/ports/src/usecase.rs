@@ -63,6 +63,9 @@ pub enum Conflict {
     /// Deleting oneself would lock the caller out.
     #[error("you cannot delete yourself")]
     DeleteSelf,
+    /// The object changed while this request was being prepared; retry.
+    #[error("the object changed while this request was in flight; retry")]
+    ChangedConcurrently,
 }
 
 /// Why a use case failed. Each surface maps this to its error shape in one place.
@@ -133,13 +136,22 @@ pub struct PageRequest {
     pub cursor: Option<Cursor>,
 }
 
-/// A credential as presented on a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A credential as presented on a request. Its `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PresentedCredential {
     /// The bearer secret (API key or session token).
     pub secret: String,
     /// The client's address, for the access log and throttling.
     pub client_ip: Option<String>,
+}
+
+impl std::fmt::Debug for PresentedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresentedCredential")
+            .field("secret", &"<redacted>")
+            .field("client_ip", &self.client_ip)
+            .finish()
+    }
 }
 
 /// Authentication.
@@ -253,6 +265,8 @@ pub struct UserPatch {
     pub name: Option<UserName>,
     /// New password.
     pub password: Option<Password>,
+    /// The current password: required to set a new one for oneself.
+    pub current_password: Option<String>,
     /// New phone.
     pub phone_number: Option<Option<PhoneNumber>>,
     /// New roles.

@@ -161,11 +161,28 @@ pub(crate) fn store_error(e: DieselError) -> StoreError {
             StoreError::Conflict(unique)
         }
         DieselError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::SerializationFailure,
             _,
         ) => StoreError::Unavailable(e.to_string()),
+        // libpq reports a server that went away mid-query as an unclassified error.
+        DieselError::DatabaseError(_, info) if connection_lost(info.message()) => {
+            StoreError::Unavailable(e.to_string())
+        }
         _ => StoreError::Internal(e.to_string()),
     }
+}
+
+fn connection_lost(message: &str) -> bool {
+    [
+        "server closed the connection",
+        "terminating connection",
+        "connection to server",
+        "no connection to the server",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// A stored value that no longer parses as its domain type.
@@ -176,6 +193,17 @@ pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_server_is_recognised_by_its_message() {
+        assert!(connection_lost(
+            "terminating connection due to administrator command"
+        ));
+        assert!(connection_lost("server closed the connection unexpectedly"));
+        assert!(!connection_lost(
+            "duplicate key value violates unique constraint"
+        ));
+    }
 
     #[test]
     fn connect_timeout_is_added_once() {

@@ -191,6 +191,24 @@ impl OrganizationRepository for PgRepositories<'_> {
             .transpose()
     }
 
+    fn lock_organization(
+        &mut self,
+        id: OrganizationId,
+        lock: Lock,
+    ) -> StoreResult<Option<Organization>> {
+        let query = organizations::table
+            .filter(organizations::id.eq(id.0).and(live()))
+            .select(OrganizationRow::as_select());
+        let row = match lock {
+            Lock::Share => query.for_share().first(self.conn),
+            Lock::Update => query.for_update().first(self.conn),
+        };
+        row.optional()
+            .map_err(store_error)?
+            .map(Organization::try_from)
+            .transpose()
+    }
+
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool> {
         diesel::select(diesel::dsl::exists(
             organizations::table

@@ -211,6 +211,26 @@ impl UserRepository for PgRepositories<'_> {
         self.first_user(users::table.filter(users::id.eq(id.0)).into_boxed())
     }
 
+    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        users::table
+            .filter(users::id.eq(id.0).and(live()))
+            .select(UserRow::as_select())
+            .for_update()
+            .first(self.conn)
+            .optional()
+            .map_err(store_error)?
+            .map(User::try_from)
+            .transpose()
+    }
+
+    fn record_login(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        diesel::update(users::table.filter(users::id.eq(id.0).and(live())))
+            .set(users::last_login_time.eq(now))
+            .execute(self.conn)
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
     fn user_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<User>> {
         self.first_user(users::table.filter(users::uuid.eq(uuid)).into_boxed())
     }

@@ -1,6 +1,6 @@
 //! Authentication: API keys, login sessions, throttling, the access log.
 
-use super::Services;
+use super::{audit, Change, Services};
 use crate::system::secret_hash;
 use chrono::Duration;
 use orgplane_domain::access::{Actor, CredentialKind};
@@ -231,7 +231,7 @@ impl<S: Store> Authentication for Services<S> {
         };
         let now = self.clock.now();
         let known = user.as_ref().map(|u| (u.home_organization_id, u.id));
-        let Some(mut user) = user.filter(|_| verified) else {
+        let Some(verified_user) = user.filter(|_| verified) else {
             return Err(self.record_failure(Attempt {
                 organization: known.map(|(org, _)| org),
                 user: known.map(|(_, id)| id),
@@ -244,15 +244,19 @@ impl<S: Store> Authentication for Services<S> {
         let token = format_session_token(&self.secrets.secret());
         let expires_at = now + self.policy.session_ttl;
         self.tx(|r| {
-            r.insert_session(
+            // The password may have changed, or the user gone, while we were verifying.
+            let user = r
+                .lock_user(verified_user.id)?
+                .filter(|u| u.password_hash == verified_user.password_hash)
+                .ok_or(ServiceError::Unauthenticated)?;
+            let session = r.insert_session(
                 user.id,
                 user.home_organization_id,
                 secret_hash(&token),
                 expires_at,
                 now,
             )?;
-            user.last_login_time = Some(now);
-            r.update_user(&user)?;
+            r.record_login(user.id, now)?;
             let attempt = Attempt {
                 organization: Some(user.home_organization_id),
                 user: Some(user.id),
@@ -261,7 +265,17 @@ impl<S: Store> Authentication for Services<S> {
                 status: AccessStatus::Success,
                 client_ip: &client_ip,
             };
-            record(r, attempt, now)
+            record(r, attempt, now)?;
+            let me = actor(&user, CredentialKind::Session { id: session.id });
+            let fields = serde_json::json!({ "expires_at": expires_at });
+            let change = Change {
+                action: "session.create",
+                target_type: "user",
+                target_id: user.uuid,
+                fields,
+            };
+            audit(r, &me, user.home_organization_id, change, now)?;
+            Ok(())
         })?;
         Ok(LoginGrant { token, expires_at })
     }
@@ -269,7 +283,17 @@ impl<S: Store> Authentication for Services<S> {
     fn logout(&self, actor: &Actor) -> ServiceResult<()> {
         let now = self.clock.now();
         match actor.credential {
-            CredentialKind::Session { id } => self.tx(|r| Ok(r.revoke_session(id, now)?)),
+            CredentialKind::Session { id } => self.tx(|r| {
+                r.revoke_session(id, now)?;
+                let change = Change {
+                    action: "session.revoke",
+                    target_type: "user",
+                    target_id: actor.user_uuid,
+                    fields: serde_json::json!({}),
+                };
+                audit(r, actor, actor.home, change, now)?;
+                Ok(())
+            }),
             // An API key is revoked through its own route, not by logging out.
             CredentialKind::ApiKey { .. } | CredentialKind::Console => Ok(()),
         }

@@ -18,7 +18,7 @@ pub use bootstrap::{Bootstrap, BootstrapError};
 use orgplane_domain::access::{Actor, CredentialKind};
 use orgplane_domain::audit::NewAuditEntry;
 use orgplane_domain::organization::{Organization, OrganizationId};
-use orgplane_ports::store::{Repositories, Store, StoreError};
+use orgplane_ports::store::{Lock, Repositories, Store, StoreError};
 use orgplane_ports::system::{Clock, PasswordHasher, SecretGenerator};
 use orgplane_ports::usecase::{Health, ServiceError, ServiceResult};
 use std::sync::Arc;
@@ -74,6 +74,19 @@ fn reachable_organization(
 ) -> ServiceResult<Organization> {
     r.organization_by_uuid(id)?
         .filter(|o| actor.reaches(o))
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Like [`reachable_organization`], but locked until the transaction ends and read as
+/// last committed: for every change that depends on the organization.
+fn locked_organization(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    id: Uuid,
+    lock: Lock,
+) -> ServiceResult<Organization> {
+    let org = reachable_organization(r, actor, id)?;
+    r.lock_organization(org.id, lock)?
         .ok_or(ServiceError::NotFound)
 }
 

@@ -1,12 +1,13 @@
 //! Organization use cases.
 
-use super::{audit, reachable_organization, Change, Services};
+use super::bootstrap::PLATFORM_PERMALINK;
+use super::{audit, locked_organization, reachable_organization, Change, Services};
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch, Permalink,
 };
 use orgplane_domain::page::Page;
-use orgplane_ports::store::{InsertOrganization, OrganizationFilter, Repositories, Store};
+use orgplane_ports::store::{InsertOrganization, Lock, OrganizationFilter, Repositories, Store};
 use orgplane_ports::usecase::*;
 use serde_json::json;
 use std::collections::HashMap;
@@ -102,12 +103,16 @@ impl<S: Store> Organizations for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
+            // Share-locked, so that the parent cannot be deleted before the child lands.
             let parent = match new.parent {
-                Some(parent) => Some(reachable_organization(r, actor, parent)?),
+                Some(parent) => Some(locked_organization(r, actor, parent, Lock::Share)?),
                 // Without a parent, a platform administrator founds a top-level
                 // organization; anyone else founds a sub-organization of its home.
                 None if actor.is_platform_admin() => None,
-                None => Some(r.organization(actor.home)?.ok_or(ServiceError::NotFound)?),
+                None => Some(
+                    r.lock_organization(actor.home, Lock::Share)?
+                        .ok_or(ServiceError::NotFound)?,
+                ),
             };
             match &parent {
                 Some(parent) => {
@@ -192,8 +197,11 @@ impl<S: Store> Organizations for Services<S> {
     ) -> ServiceResult<OrganizationView> {
         let now = self.clock.now();
         self.tx(|r| {
-            let mut org = reachable_organization(r, actor, id)?;
+            let mut org = locked_organization(r, actor, id, Lock::Update)?;
             actor.authorize(Permission::UpdateOrganization, &org)?;
+            if patch.limit.is_some() {
+                actor.may_set_limit(&org)?;
+            }
             let changed = org.apply(patch);
             if !changed.is_empty() {
                 org.updated_at = now;
@@ -214,10 +222,13 @@ impl<S: Store> Organizations for Services<S> {
     fn delete_organization(&self, actor: &Actor, id: Uuid, cascade: bool) -> ServiceResult<()> {
         let now = self.clock.now();
         self.tx(|r| {
-            let org = reachable_organization(r, actor, id)?;
+            let org = locked_organization(r, actor, id, Lock::Update)?;
             actor.authorize(Permission::DeleteOrganization, &org)?;
             if org.id == actor.home {
                 return Err(ServiceError::Conflict(Conflict::OwnHomeOrganization));
+            }
+            if org.permalink.as_str() == PLATFORM_PERMALINK && org.parent_id.is_none() {
+                return Err(ServiceError::Conflict(Conflict::PlatformOrganization));
             }
             let children = r.count_children(org.id)?;
             if children > 0 && !cascade {
@@ -264,7 +275,7 @@ impl<S: Store> Organizations for Services<S> {
     ) -> ServiceResult<Customizations> {
         let now = self.clock.now();
         self.tx(|r| {
-            let mut org = reachable_organization(r, actor, id)?;
+            let mut org = locked_organization(r, actor, id, Lock::Update)?;
             actor.authorize(Permission::UpdateOrganization, &org)?;
             let changed = org.apply(OrganizationPatch {
                 customizations: Some(customizations),

@@ -1,10 +1,12 @@
 //! User use cases.
 
-use super::{audit, organization_uuid, reachable_organization, Change, Services};
-use orgplane_domain::access::{Actor, Denied, Permission, Role};
+use super::{
+    audit, locked_organization, organization_uuid, reachable_organization, Change, Services,
+};
+use orgplane_domain::access::{Actor, Permission, Role};
 use orgplane_domain::page::Page;
 use orgplane_domain::user::User;
-use orgplane_ports::store::{InsertUser, Repositories, Store};
+use orgplane_ports::store::{InsertUser, Lock, Repositories, Store};
 use orgplane_ports::usecase::*;
 use serde_json::json;
 use uuid::Uuid;
@@ -48,15 +50,22 @@ pub(super) fn reachable_user(
         return Err(ServiceError::NotFound);
     }
     actor.authorize(permission, &home)?;
+    if matches!(
+        permission,
+        Permission::ManageUsers | Permission::ManageAnyApiKeys
+    ) {
+        actor.may_manage_user(&user.roles)?;
+    }
     Ok(user)
 }
 
-/// Only platform administrators hand out the platform administrator role.
-fn check_roles(actor: &Actor, roles: &[Role]) -> ServiceResult<()> {
-    if roles.contains(&Role::PlatformAdmin) && !actor.is_platform_admin() {
-        return Err(ServiceError::Forbidden(Denied::Forbidden));
+/// A role list as stored: never empty (no roles means `member`).
+fn normalized(roles: &[Role]) -> Vec<Role> {
+    if roles.is_empty() {
+        vec![Role::Member]
+    } else {
+        roles.to_vec()
     }
-    Ok(())
 }
 
 fn roles_json(roles: &[Role]) -> serde_json::Value {
@@ -78,19 +87,16 @@ impl<S: Store> Users for Services<S> {
             actor.authorize(Permission::ManageUsers, &org)?;
             Ok(())
         })?;
-        check_roles(actor, &new.roles)?;
+        actor.may_grant(&new.roles)?;
         let password_hash = self
             .hasher
             .hash(&new.password)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            let org = reachable_organization(r, actor, organization)?;
+            // Share-locked, so that the organization cannot be deleted under the new user.
+            let org = locked_organization(r, actor, organization, Lock::Share)?;
             actor.authorize(Permission::ManageUsers, &org)?;
-            let roles = if new.roles.is_empty() {
-                vec![Role::Member]
-            } else {
-                new.roles.clone()
-            };
+            let roles = normalized(&new.roles);
             let user = r.insert_user(InsertUser {
                 uuid,
                 email: new.email.clone(),
@@ -140,7 +146,17 @@ impl<S: Store> Users for Services<S> {
             let users = Page::from_overfetch(found, page.limit, |u| u.id.0);
             let mut items = Vec::with_capacity(users.items.len());
             for user in users.items {
-                items.push(user_view(r, user)?);
+                // The home is known: only a different current organization costs a look-up.
+                let current_organization_uuid = if user.current_organization_id == org.id {
+                    org.uuid
+                } else {
+                    organization_uuid_or_home(r, &user, org.uuid)?
+                };
+                items.push(UserView {
+                    user,
+                    organization_uuid: org.uuid,
+                    current_organization_uuid,
+                });
             }
             Ok(Page {
                 items,
@@ -168,19 +184,32 @@ impl<S: Store> Users for Services<S> {
             || patch.roles.is_some()
             || patch.verified_email.is_some()
             || patch.pending_invite.is_some();
+        let permission = if needs_manage {
+            Permission::ManageUsers
+        } else {
+            Permission::ViewUsers
+        };
+        let resolve = |r: &mut dyn Repositories| -> ServiceResult<User> {
+            let user = reachable_user(r, actor, id, permission)?;
+            // Changing oneself is a write all the same: never with a test key.
+            actor.holds(Permission::ManageOwnApiKeys)?;
+            Ok(user)
+        };
+        let target = self.tx(|r| resolve(r))?;
         if let Some(roles) = &patch.roles {
-            check_roles(actor, roles)?;
+            actor.may_grant(roles)?;
         }
-        self.tx(|r| {
-            let target = if needs_manage {
-                reachable_user(r, actor, id, Permission::ManageUsers)?
-            } else {
-                let user = reachable_user(r, actor, id, Permission::ViewUsers)?;
-                actor.holds(Permission::ManageOwnApiKeys)?; // any role, but never a test key
-                user
-            };
-            Ok(target.id)
-        })?;
+        // A new password for oneself needs the current one (a stolen session must not be
+        // enough to lock the owner out).
+        if is_self && patch.password.is_some() {
+            let current = patch.current_password.as_deref().unwrap_or_default();
+            if !self.hasher.verify(current, &target.password_hash) {
+                return Err(ServiceError::Invalid(vec![FieldError::new(
+                    "current_password",
+                    "must be your current password",
+                )]));
+            }
+        }
         let password_hash = patch
             .password
             .as_ref()
@@ -188,11 +217,20 @@ impl<S: Store> Users for Services<S> {
             .transpose()
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            let mut user = r.user_by_uuid(id)?.ok_or(ServiceError::NotFound)?;
+            let resolved = resolve(r)?;
+            let mut user = r.lock_user(resolved.id)?.ok_or(ServiceError::NotFound)?;
+            if user.password_hash != target.password_hash && password_hash.is_some() {
+                // The password changed while we were hashing: do not overwrite blindly.
+                return Err(ServiceError::Conflict(Conflict::ChangedConcurrently));
+            }
             let mut changed = serde_json::Map::new();
             if let Some(email) = patch.email.clone() {
                 if user.change_email(email) {
                     changed.insert("email".into(), json!(user.email));
+                    if user.verified_email && patch.verified_email.is_none() {
+                        user.verified_email = false;
+                        changed.insert("verified_email".into(), json!(false));
+                    }
                 }
             }
             if let Some(name) = patch.name.clone().filter(|n| *n != user.name) {
@@ -211,13 +249,14 @@ impl<S: Store> Users for Services<S> {
                 changed.insert("phone_number".into(), json!(phone));
                 user.phone_number = phone;
             }
-            if let Some(roles) = patch.roles.clone().filter(|r| *r != user.roles) {
+            if let Some(roles) = patch
+                .roles
+                .as_deref()
+                .map(normalized)
+                .filter(|r| *r != user.roles)
+            {
                 changed.insert("roles".into(), roles_json(&roles));
-                user.roles = if roles.is_empty() {
-                    vec![Role::Member]
-                } else {
-                    roles
-                };
+                user.roles = roles;
             }
             if let Some(p) = patch
                 .email_preferences
