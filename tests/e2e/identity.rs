@@ -483,3 +483,295 @@ fn children_audit_shows_what_happened_below() {
     );
     assert_eq!(second.body["data"][0]["action"], "organization.create");
 }
+
+#[test]
+fn a_tenant_admin_cannot_take_over_a_platform_administrator() {
+    let app = TestApp::spawn();
+    let insider = app.create_user(
+        &app.admin_key,
+        &app.platform_id,
+        "ops-admin@platform.example",
+        "admin",
+    );
+    let insider_key = app.create_key(&app.admin_key, &insider, json!({}));
+    let pa = &app.admin_user_id;
+    app.get("/orgs", &insider_key);
+    let before = app.fingerprint_except(&["access_log"]);
+    app.post(&format!("/users/{pa}/api_keys"), &insider_key, json!({}))
+        .assert_problem(403);
+    app.patch(
+        &format!("/users/{pa}"),
+        &insider_key,
+        json!({"password": "a brand new password"}),
+    )
+    .assert_problem(403);
+    app.patch(
+        &format!("/users/{pa}"),
+        &insider_key,
+        json!({"roles": ["admin"]}),
+    )
+    .assert_problem(403);
+    app.patch(
+        &format!("/users/{insider}"),
+        &insider_key,
+        json!({"roles": ["platform_admin"]}),
+    )
+    .assert_problem(403);
+    app.delete(&format!("/users/{pa}"), &insider_key)
+        .assert_problem(403);
+    assert_eq!(app.fingerprint_except(&["access_log"]), before);
+    // Reading is fine.
+    assert_eq!(app.get(&format!("/users/{pa}"), &insider_key).status, 200);
+}
+
+#[test]
+fn an_admin_sets_the_limits_below_it_but_never_its_own() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let team = app.create_org(&t.key, json!({"name": "Team", "limit": 500}));
+    assert_eq!(team["limit"], 500);
+    let r = app.patch(
+        &format!("/orgs/{}", team["id"].as_str().unwrap()),
+        &t.key,
+        json!({"limit": 1000}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.patch(&format!("/orgs/{}", t.org), &t.key, json!({"limit": null}))
+        .assert_problem(403);
+    let own = app.patch(
+        &format!("/orgs/{}", t.org),
+        &app.admin_key,
+        json!({"limit": 10}),
+    );
+    assert_eq!(
+        own.body["limit"], 10,
+        "a platform administrator sets anyone's limit"
+    );
+}
+
+#[test]
+fn a_new_password_for_oneself_needs_the_current_one() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let path = format!("/users/{}", t.user);
+    let before = app.fingerprint_except(&["access_log", "api_keys"]);
+    let missing = app.patch(&path, &t.key, json!({"password": "a brand new password"}));
+    missing.assert_problem(400);
+    assert_eq!(missing.body["errors"][0]["field"], "current_password");
+    app.patch(
+        &path,
+        &t.key,
+        json!({"password": "a brand new password", "current_password": "wrong one"}),
+    )
+    .assert_problem(400);
+    assert_eq!(app.fingerprint_except(&["access_log", "api_keys"]), before);
+    let ok = app.patch(
+        &path,
+        &t.key,
+        json!({"password": "a brand new password", "current_password": t.password}),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    app.login(&t.email, "a brand new password");
+}
+
+#[test]
+fn changing_the_email_unverifies_it() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let jane = app.create_user(&t.key, &t.org, "jane@acme.example", "member");
+    let jane_key = app.create_key(&t.key, &jane, json!({}));
+    assert_eq!(
+        app.patch(
+            &format!("/users/{jane}"),
+            &t.key,
+            json!({"verified_email": true})
+        )
+        .body["verified_email"],
+        true
+    );
+    let r = app.patch(
+        &format!("/users/{jane}"),
+        &jane_key,
+        json!({"email": "jane@elsewhere.example"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["verified_email"], false);
+}
+
+#[test]
+fn bad_user_changes_are_refused_and_change_nothing() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let jane = app.create_user(&t.key, &t.org, "jane@acme.example", "member");
+    let path = format!("/users/{jane}");
+    let other = app.tenant("Globex", None, "admin");
+    app.get("/orgs", &t.key);
+    let before = app.fingerprint();
+    for (body, status, field) in [
+        (json!({"email": "nope"}), 400, Some("email")),
+        (json!({"email": t.email.to_uppercase()}), 409, None),
+        (json!({"name": ""}), 400, Some("name")),
+        (json!({"roles": ["boss"]}), 400, Some("roles[0]")),
+        (
+            json!({"verified_email": "yes"}),
+            400,
+            Some("verified_email"),
+        ),
+        (
+            json!({"current_organization_id": other.org}),
+            400,
+            Some("current_organization_id"),
+        ),
+        (
+            json!({"current_organization_id": uuid::Uuid::new_v4()}),
+            400,
+            Some("current_organization_id"),
+        ),
+        (json!({"shoe_size": 44}), 400, None),
+    ] {
+        let r = app.patch(&path, &t.key, body.clone());
+        r.assert_problem(status);
+        if let Some(field) = field {
+            assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
+        }
+        assert_eq!(app.fingerprint(), before, "{body} changed the database");
+    }
+    let auth = format!("Bearer {}", t.key);
+    app.raw(
+        "PATCH",
+        &path,
+        &[("Authorization", &auth), ("Content-Type", "text/plain")],
+        b"{}",
+    )
+    .assert_problem(415);
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(300_000));
+    app.raw(
+        "PATCH",
+        &path,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        big.as_bytes(),
+    )
+    .assert_problem(413);
+    app.raw(
+        "POST",
+        &format!("/users/{jane}/api_keys"),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        big.as_bytes(),
+    )
+    .assert_problem(413);
+    app.raw(
+        "POST",
+        &format!("/users/{jane}/api_keys"),
+        &[("Authorization", &auth), ("Content-Type", "text/plain")],
+        b"{}",
+    )
+    .assert_problem(415);
+    app.raw(
+        "POST",
+        "/auth/login",
+        &[("Content-Type", "application/json")],
+        b"{\"email\":",
+    )
+    .assert_problem(400);
+    assert_eq!(app.fingerprint(), before);
+}
+
+#[test]
+fn users_of_a_deleted_organization_can_no_longer_authenticate() {
+    let app = TestApp::spawn();
+    let acme = app.tenant("Acme", None, "admin");
+    let team = app.tenant("Acme Team", Some(&acme.org), "admin");
+    let token = app.login(&team.email, &team.password);
+    assert_eq!(app.get("/orgs", &team.key).status, 200);
+    assert_eq!(
+        app.delete(&format!("/orgs/{}", team.org), &acme.key).status,
+        200
+    );
+    app.get("/orgs", &team.key).assert_problem(401);
+    app.get("/orgs", &token).assert_problem(401);
+    app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": team.email, "password": team.password})),
+    )
+    .assert_problem(401);
+}
+
+#[test]
+fn login_and_logout_are_in_the_audit_log() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let token = app.login(&t.email, &t.password);
+    app.call("POST", "/auth/logout", Some(&token), None);
+    let log = app.get(&format!("/orgs/{}/audit_log", t.org), &t.key);
+    let actions: Vec<&str> = log.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(&actions[..2], &["session.revoke", "session.create"]);
+    assert_eq!(log.body["data"][0]["actor"], json!(t.email));
+}
+
+#[test]
+fn the_access_log_pages_newest_first() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    for _ in 0..3 {
+        app.call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(&json!({"email": t.email, "password": "wrong password!"})),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("/orgs/{}/access_log?action=LOGIN&limit=2", t.org);
+    loop {
+        let page = app.get(&path, &t.key);
+        assert_eq!(page.status, 200, "{}", page.text);
+        seen.extend(
+            page.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["timestamp"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/orgs/{}/access_log?action=LOGIN&limit=2&cursor={c}", t.org),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+    let future = app.get(
+        &format!("/orgs/{}/access_log?from=2100-01-01T00:00:00Z", t.org),
+        &t.key,
+    );
+    assert!(future.body["data"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_platform_organization_is_never_deleted() {
+    let app = TestApp::spawn();
+    let acme = app.tenant("Acme", None, "admin");
+    let op = app.create_user(
+        &app.admin_key,
+        &acme.org,
+        "op@acme.example",
+        "platform_admin",
+    );
+    let op_key = app.create_key(&app.admin_key, &op, json!({}));
+    app.delete(&format!("/orgs/{}?cascade=true", app.platform_id), &op_key)
+        .assert_problem(409);
+}

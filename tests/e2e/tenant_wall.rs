@@ -126,9 +126,10 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
         &expired[..12]
     ));
     let test_key = app.create_key(&acme.key, &acme.user, json!({"mode": "test"}));
+    let sibling_session = app.login(&sibling.email, &sibling.password);
 
     // First use of a key stamps `last_used_at`: do it before the fingerprint.
-    for key in [&sibling.key, &child.key, &test_key] {
+    for key in [&sibling.key, &child.key, &test_key, &sibling_session] {
         assert_eq!(app.get("/orgs", key).status, 200);
     }
     let before = app.fingerprint_except(&["access_log"]);
@@ -178,6 +179,30 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
     eprintln!("tenant wall: probed {probed} (route, method) pairs");
     assert_eq!(probed, ROUTES.len());
     assert!(probed >= 19);
+
+    // Out of reach reads exactly like missing: same status, same body.
+    let ghost = Victim {
+        tenant: Tenant {
+            org: uuid::Uuid::new_v4().to_string(),
+            user: uuid::Uuid::new_v4().to_string(),
+            ..acme.clone()
+        },
+        key_id: uuid::Uuid::new_v4().to_string(),
+    };
+    for route in ROUTES {
+        let (method, path, body, _) = route;
+        let call = |v: &Victim| {
+            let body: Option<Value> =
+                body.map(|b| serde_json::from_str(&fill(b, v)).expect("route body"));
+            app.call(method, &fill(path, v), Some(&sibling.key), body.as_ref())
+                .body
+        };
+        assert_eq!(
+            call(&victim),
+            call(&ghost),
+            "{method} {path} tells a hidden object from a missing one"
+        );
+    }
 
     // The victim itself still reaches everything (the probes were refused, not broken).
     assert_eq!(

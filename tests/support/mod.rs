@@ -17,6 +17,8 @@ pub struct TestApp {
     pub admin_key: String,
     /// The platform organization's id.
     pub platform_id: String,
+    /// The platform administrator's user id.
+    pub admin_user_id: String,
     /// The settings the service runs with.
     pub settings: Settings,
     agent: ureq::Agent,
@@ -78,7 +80,7 @@ pub fn settings(url: &str, overrides: &[(&str, &str)]) -> Settings {
             "ORGPLANE__SERVER__BIND".to_owned(),
             "127.0.0.1:0".to_owned(),
         ),
-        ("ORGPLANE__SERVER__WORKERS".to_owned(), "1".to_owned()),
+        ("ORGPLANE__SERVER__WORKERS".to_owned(), "2".to_owned()),
         (
             "ORGPLANE__DATABASE__POOL_MAX_SIZE".to_owned(),
             "4".to_owned(),
@@ -122,6 +124,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             admin_key: made.api_key,
             platform_id: made.organization_id.to_string(),
+            admin_user_id: made.user_id.to_string(),
             settings,
             agent,
             db,
@@ -321,6 +324,19 @@ impl TestApp {
             password,
             key,
         }
+    }
+
+    /// Logs in and returns the session token.
+    #[track_caller]
+    pub fn login(&self, email: &str, password: &str) -> String {
+        let r = self.call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(&json!({ "email": email, "password": password })),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["token"].as_str().expect("token").to_owned()
     }
 
     /// Creates a user (password `correct horse battery`) and returns its id.

@@ -37,6 +37,7 @@ macro_rules! store_contract_tests {
             audit_entries_are_listed_per_scope_newest_first,
             access_log_counts_recent_login_failures,
             locked_reads_see_the_live_row,
+            a_locked_read_waits_for_the_concurrent_writer,
             recording_a_login_touches_nothing_else
         );
     };
@@ -594,4 +595,34 @@ pub fn recording_a_login_touches_nothing_else<S: Store>(make: &dyn Fn() -> S) {
             ..user
         }
     );
+}
+
+/// A locked read in one transaction waits for another transaction holding the lock, and
+/// then sees its committed change: concurrent read-modify-writes cannot lose updates.
+pub fn a_locked_read_waits_for_the_concurrent_writer<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let (locked, wait_for_lock) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            must(&store, |r| {
+                let mut mine = r.lock_organization(org.id, Lock::Update)?.expect("live");
+                locked.send(()).expect("signal");
+                // Give the reader every chance to read too early.
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                mine.apply(OrganizationPatch {
+                    city: Some(Some(City::parse("Berlin").expect("city"))),
+                    ..Default::default()
+                });
+                r.update_organization(&mine)
+            })
+        });
+        wait_for_lock.recv().expect("writer holds the lock");
+        let seen = must(&store, |r| r.lock_organization(org.id, Lock::Update)).expect("live");
+        assert_eq!(
+            seen.profile.city.map(|c| c.as_str().to_owned()),
+            Some("Berlin".to_owned())
+        );
+        writer.join().expect("writer");
+    });
 }
