@@ -9,12 +9,56 @@ use orgplane_domain::user::{Password, PasswordHash};
 use orgplane_ports::store::SecretHash;
 use orgplane_ports::system::{HashError, PasswordHasher, SecretGenerator};
 use sha2::{Digest, Sha256};
+use std::sync::{Condvar, Mutex};
+
+/// A counting semaphore for blocking code.
+#[derive(Debug)]
+struct Permits {
+    available: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Permits {
+    fn new(n: usize) -> Self {
+        Self {
+            available: Mutex::new(n.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn run<T>(&self, work: impl FnOnce() -> T) -> T {
+        {
+            let mut available = self.available.lock().unwrap_or_else(|p| p.into_inner());
+            while *available == 0 {
+                available = self
+                    .freed
+                    .wait(available)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
+            *available -= 1;
+        }
+        // Give the permit back even if `work` panics.
+        struct Release<'a>(&'a Permits);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *self.0.available.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+                self.0.freed.notify_one();
+            }
+        }
+        let _release = Release(self);
+        work()
+    }
+}
 
 /// argon2id with OWASP's recommended parameters (19 MiB, 2 iterations, 1 lane).
+///
+/// At most one hash per CPU core runs at a time: a flood of logins queues instead of
+/// taking 19 MiB per request and starving everything else.
 #[derive(Debug)]
 pub struct Argon2Hasher {
     argon2: Argon2<'static>,
     dummy: PasswordHash,
+    permits: Permits,
 }
 
 impl Argon2Hasher {
@@ -22,9 +66,11 @@ impl Argon2Hasher {
     pub fn owasp() -> Self {
         let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut hasher = Self {
             argon2,
             dummy: PasswordHash(String::new()),
+            permits: Permits::new(cores),
         };
         // A real hash to verify against when the user does not exist, so that both paths
         // cost the same.
@@ -40,18 +86,21 @@ impl PasswordHasher for Argon2Hasher {
     fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
         let salt_bytes: [u8; 16] = random_bytes();
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
-        self.argon2
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| PasswordHash(h.to_string()))
-            .map_err(|e| HashError(e.to_string()))
+        self.permits.run(|| {
+            self.argon2
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| PasswordHash(h.to_string()))
+                .map_err(|e| HashError(e.to_string()))
+        })
     }
 
     fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
         match PhcHash::new(&hash.0) {
-            Ok(parsed) => self
-                .argon2
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
+            Ok(parsed) => self.permits.run(|| {
+                self.argon2
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            }),
             Err(_) => {
                 self.verify_dummy(password);
                 false
@@ -61,7 +110,9 @@ impl PasswordHasher for Argon2Hasher {
 
     fn verify_dummy(&self, password: &str) {
         if let Ok(parsed) = PhcHash::new(&self.dummy.0) {
-            let _ = self.argon2.verify_password(password.as_bytes(), &parsed);
+            let _ = self
+                .permits
+                .run(|| self.argon2.verify_password(password.as_bytes(), &parsed));
         }
     }
 }
@@ -119,6 +170,26 @@ mod tests {
             hasher.hash(&password).unwrap(),
             hasher.hash(&password).unwrap()
         );
+    }
+
+    #[test]
+    fn permits_bound_how_many_run_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let permits = Permits::new(2);
+        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    permits.run(|| {
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    })
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
     }
 
     #[test]
