@@ -410,6 +410,15 @@ impl ApiKeyRepository for State {
 }
 
 impl SessionRepository for State {
+    fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        except: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        Ok(self.end_sessions(user, except, now))
+    }
+
     fn insert_session(
         &mut self,
         user: UserId,
@@ -449,6 +458,20 @@ impl SessionRepository for State {
             session.revoked_at = Some(now);
         }
         Ok(())
+    }
+}
+
+impl State {
+    fn end_sessions(&mut self, user: UserId, except: Option<i64>, now: DateTime<Utc>) -> u64 {
+        let mut ended = 0;
+        for (session, _) in self.sessions.iter_mut() {
+            if session.user_id == user && session.revoked_at.is_none() && Some(session.id) != except
+            {
+                session.revoked_at = Some(now);
+                ended += 1;
+            }
+        }
+        ended
     }
 }
 
@@ -557,14 +580,15 @@ impl AccessLogRepository for State {
         Ok(entries)
     }
 
-    fn count_login_failures(
+    fn recent_login_failures(
         &mut self,
         email: Option<&str>,
         client_ip: Option<&str>,
         since: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+        limit: usize,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
         use orgplane_domain::audit::{AccessAction, AccessStatus};
-        Ok(self
+        let mut times: Vec<DateTime<Utc>> = self
             .access
             .iter()
             .filter(|e| {
@@ -580,7 +604,11 @@ impl AccessLogRepository for State {
                 })
             })
             .filter(|e| client_ip.is_none_or(|ip| e.client_ip.as_deref() == Some(ip)))
-            .count() as u64)
+            .map(|e| e.created_at)
+            .collect();
+        times.sort_by(|a, b| b.cmp(a));
+        times.truncate(limit);
+        Ok(times)
     }
 }
 

@@ -34,6 +34,7 @@ macro_rules! store_contract_tests {
             deleting_a_user_revokes_its_credentials,
             api_keys_are_found_by_hash_and_revoked,
             sessions_are_found_by_hash_and_revoked,
+            all_other_sessions_of_a_user_end_together,
             audit_entries_are_listed_per_scope_newest_first,
             access_log_counts_recent_login_failures,
             locked_reads_see_the_live_row,
@@ -516,29 +517,22 @@ pub fn access_log_counts_recent_login_failures<S: Store>(make: &dyn Fn() -> S) {
         )
     });
 
+    let failures = |email: Option<&str>, ip: Option<&str>, since, limit| {
+        must(&store, |r| r.recent_login_failures(email, ip, since, limit))
+    };
     assert_eq!(
-        must(&store, |r| r.count_login_failures(
-            Some("a@example.com"),
-            None,
-            t(0)
-        )),
-        2
+        failures(Some("A@example.com"), None, t(0), 10),
+        vec![t(10), t(0)]
+    );
+    assert_eq!(failures(Some("a@example.com"), None, t(5), 10), vec![t(10)]);
+    assert_eq!(
+        failures(None, Some("10.0.0.1"), t(0), 10),
+        vec![t(20), t(0)]
     );
     assert_eq!(
-        must(&store, |r| r.count_login_failures(
-            Some("a@example.com"),
-            None,
-            t(5)
-        )),
-        1
-    );
-    assert_eq!(
-        must(&store, |r| r.count_login_failures(
-            None,
-            Some("10.0.0.1"),
-            t(0)
-        )),
-        2
+        failures(None, Some("10.0.0.1"), t(0), 1),
+        vec![t(20)],
+        "newest first, at most `limit`"
     );
 
     let query = AccessQuery {
@@ -625,4 +619,39 @@ pub fn a_locked_read_waits_for_the_concurrent_writer<S: Store>(make: &dyn Fn() -
         );
         writer.join().expect("writer");
     });
+}
+
+/// Ending a user's sessions spares the one named and other users' sessions.
+pub fn all_other_sessions_of_a_user_end_together<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let jane = must(&store, |r| {
+        r.insert_user(new_user("jane@example.com", &org))
+    });
+    let joe = must(&store, |r| r.insert_user(new_user("joe@example.com", &org)));
+    let keep = must(&store, |r| {
+        r.insert_session(jane.id, org.id, [1; 32], t(100), t(0))
+    });
+    must(&store, |r| {
+        r.insert_session(jane.id, org.id, [2; 32], t(100), t(0))
+    });
+    must(&store, |r| {
+        r.insert_session(jane.id, org.id, [3; 32], t(100), t(0))
+    });
+    must(&store, |r| {
+        r.insert_session(joe.id, org.id, [4; 32], t(100), t(0))
+    });
+    assert_eq!(
+        must(&store, |r| r.revoke_user_sessions(
+            jane.id,
+            Some(keep.id),
+            t(5)
+        )),
+        2
+    );
+    let revoked = |h: u8| must(&store, |r| r.session_by_hash(&[h; 32])).and_then(|s| s.revoked_at);
+    assert_eq!(
+        (revoked(1), revoked(2), revoked(3), revoked(4)),
+        (None, Some(t(5)), Some(t(5)), None)
+    );
 }

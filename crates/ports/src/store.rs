@@ -297,6 +297,13 @@ pub trait SessionRepository {
     fn session_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<Session>>;
     /// Ends a session.
     fn revoke_session(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends every session of a user but `except`; returns how many were ended.
+    fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        except: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }
 
 /// Which audit entries to list.
@@ -372,11 +379,13 @@ pub trait AccessLogRepository {
         after: Option<Cursor>,
         limit: usize,
     ) -> StoreResult<Vec<AccessLogEntry>>;
-    /// Failed logins since `since` for this e-mail address (lower-cased) or this client.
-    fn count_login_failures(
+    /// When the most recent failed logins since `since` happened, newest first, at most
+    /// `limit`, for this e-mail address (case-insensitively) or this client.
+    fn recent_login_failures(
         &mut self,
         email: Option<&str>,
         client_ip: Option<&str>,
         since: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+        limit: usize,
+    ) -> StoreResult<Vec<DateTime<Utc>>>;
 }

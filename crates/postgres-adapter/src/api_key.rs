@@ -151,6 +151,24 @@ impl ApiKeyRepository for PgRepositories<'_> {
 }
 
 impl SessionRepository for PgRepositories<'_> {
+    fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        except: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user.0))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::id.ne(except.unwrap_or(-1))),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(self.conn)
+        .map(|n| n as u64)
+        .map_err(store_error)
+    }
+
     fn insert_session(
         &mut self,
         user: UserId,

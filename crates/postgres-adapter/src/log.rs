@@ -213,12 +213,13 @@ impl AccessLogRepository for PgRepositories<'_> {
             .collect()
     }
 
-    fn count_login_failures(
+    fn recent_login_failures(
         &mut self,
         email: Option<&str>,
         client_ip: Option<&str>,
         since: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+        limit: usize,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
         let mut q = access_log::table
             .filter(access_log::action.eq(AccessAction::Login.as_str()))
             .filter(access_log::status.eq(AccessStatus::Failure.as_str()))
@@ -230,9 +231,10 @@ impl AccessLogRepository for PgRepositories<'_> {
         if let Some(ip) = client_ip {
             q = q.filter(access_log::client_ip.eq(ip.to_owned()));
         }
-        q.count()
-            .get_result::<i64>(self.conn)
-            .map(|n| n as u64)
+        q.order(access_log::created_at.desc())
+            .limit(limit as i64)
+            .select(access_log::created_at)
+            .load(self.conn)
             .map_err(store_error)
     }
 }

@@ -181,18 +181,32 @@ impl<S: Store> Services<S> {
         outcome.map_err(|owner| self.refused(owner, AccessAction::Session, client_ip))
     }
 
+    /// Seconds until another login attempt is allowed, if the address or the client has
+    /// used up its failures in the window: until the failure that filled the quota leaves
+    /// the window.
     fn throttled(&self, email: &str, client_ip: &Option<String>) -> ServiceResult<Option<u64>> {
         let now = self.clock.now();
         let since = now - self.policy.window;
+        let retry_after = |failures: Vec<chrono::DateTime<chrono::Utc>>, max: u64| {
+            (failures.len() as u64 >= max)
+                .then(|| {
+                    failures
+                        .last()
+                        .map(|t| (*t + self.policy.window - now).num_seconds().max(1) as u64)
+                })
+                .flatten()
+        };
         self.tx(|r| {
-            let by_email = r.count_login_failures(Some(email), None, since)?;
-            let by_client = match client_ip {
-                Some(ip) => r.count_login_failures(None, Some(ip), since)?,
-                None => 0,
-            };
-            let limited = by_email >= self.policy.max_failures_per_email
-                || by_client >= self.policy.max_failures_per_client;
-            Ok(limited.then(|| self.policy.window.num_seconds().max(1) as u64))
+            let max_email = self.policy.max_failures_per_email;
+            let by_email = r.recent_login_failures(Some(email), None, since, max_email as usize)?;
+            let mut wait = retry_after(by_email, max_email);
+            if let Some(ip) = client_ip {
+                let max_client = self.policy.max_failures_per_client;
+                let by_client =
+                    r.recent_login_failures(None, Some(ip), since, max_client as usize)?;
+                wait = wait.max(retry_after(by_client, max_client));
+            }
+            Ok(wait)
         })
     }
 }

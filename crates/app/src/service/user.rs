@@ -3,7 +3,7 @@
 use super::{
     audit, locked_organization, organization_uuid, reachable_organization, Change, Services,
 };
-use orgplane_domain::access::{Actor, Permission, Role};
+use orgplane_domain::access::{Actor, CredentialKind, Permission, Role};
 use orgplane_domain::page::Page;
 use orgplane_domain::user::User;
 use orgplane_ports::store::{InsertUser, Lock, Repositories, Store};
@@ -240,6 +240,14 @@ impl<S: Store> Users for Services<S> {
             if let Some(hash) = password_hash {
                 user.password_hash = hash;
                 changed.insert("password".into(), json!("(changed)"));
+                // A new password logs out every other session (API keys stay: they are
+                // managed on their own).
+                let current = match actor.credential {
+                    CredentialKind::Session { id } if actor.user_id == user.id => Some(id),
+                    _ => None,
+                };
+                let ended = r.revoke_user_sessions(user.id, current, now)?;
+                changed.insert("sessions_ended".into(), json!(ended));
             }
             if let Some(phone) = patch
                 .phone_number
