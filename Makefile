@@ -20,13 +20,14 @@ bootstrap:
 test:
 	@scripts/postgres.sh check
 	@scripts/check-layering.sh
-	$(CARGO) test --workspace --locked --no-fail-fast
+	@scripts/test.sh
 
 ## Formatting and lints, warnings as errors.
 lint:
 	@scripts/check-layering.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --locked -p orgplane-domain -p orgplane-ports
 
 build:
 	$(CARGO) build --workspace --locked

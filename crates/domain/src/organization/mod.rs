@@ -10,7 +10,7 @@ pub use country::{CountryCode, CountryCodeError};
 pub use fields::{
     Customizations, CustomizationsError, DomainName, DomainNameError, MonthlyLimit,
     MonthlyLimitError, OrganizationName, Permalink, PermalinkError, PhoneNumber, PhoneNumberError,
-    TimeZone, TimeZoneError, CUSTOMIZATIONS_MAX_BYTES,
+    TimeZone, TimeZoneError, CUSTOMIZATIONS_MAX_BYTES, RESERVED_PERMALINKS,
 };
 
 use crate::text::Text;
