@@ -39,6 +39,7 @@ macro_rules! store_contract_tests {
             access_log_counts_recent_login_failures,
             locked_reads_see_the_live_row,
             a_locked_read_waits_for_the_concurrent_writer,
+            a_child_added_while_its_parent_is_deleted_is_deleted_too,
             recording_a_login_touches_nothing_else
         );
     };
@@ -654,4 +655,27 @@ pub fn all_other_sessions_of_a_user_end_together<S: Store>(make: &dyn Fn() -> S)
         (revoked(1), revoked(2), revoked(3), revoked(4)),
         (None, Some(t(5)), Some(t(5)), None)
     );
+}
+
+/// A sub-organization being added (its parent share-locked) while the parent's subtree is
+/// deleted ends up deleted too: no live organization under a deleted parent.
+pub fn a_child_added_while_its_parent_is_deleted_is_deleted_too<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let parent = insert_org(&store, "Parent", None);
+    let (locked, wait_for_lock) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let creator = s.spawn(|| {
+            must(&store, |r| {
+                let parent = r.lock_organization(parent.id, Lock::Share)?.expect("live");
+                locked.send(()).expect("signal");
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                r.insert_organization(new_org("Child", Some(&parent)))
+            })
+        });
+        wait_for_lock.recv().expect("creator holds the lock");
+        let deleted = must(&store, |r| r.delete_organization_subtree(parent.id, t(1)));
+        let child = creator.join().expect("creator");
+        assert_eq!(deleted, 2, "the parent and the child that landed meanwhile");
+        assert_eq!(must(&store, |r| r.organization(child.id)), None);
+    });
 }

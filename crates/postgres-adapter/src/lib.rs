@@ -166,16 +166,18 @@ pub(crate) fn store_error(e: DieselError) -> StoreError {
             | DatabaseErrorKind::SerializationFailure,
             _,
         ) => StoreError::Unavailable(e.to_string()),
-        // libpq reports a server that went away mid-query as an unclassified error.
-        DieselError::DatabaseError(_, info) if connection_lost(info.message()) => {
+        // libpq reports a server that went away mid-query, and PostgreSQL a deadlock, as
+        // unclassified errors; both are worth a retry.
+        DieselError::DatabaseError(_, info) if worth_retrying(info.message()) => {
             StoreError::Unavailable(e.to_string())
         }
         _ => StoreError::Internal(e.to_string()),
     }
 }
 
-fn connection_lost(message: &str) -> bool {
+fn worth_retrying(message: &str) -> bool {
     [
+        "deadlock detected",
         "server closed the connection",
         "terminating connection",
         "connection to server",
@@ -196,11 +198,11 @@ mod tests {
 
     #[test]
     fn a_lost_server_is_recognised_by_its_message() {
-        assert!(connection_lost(
+        assert!(worth_retrying(
             "terminating connection due to administrator command"
         ));
-        assert!(connection_lost("server closed the connection unexpectedly"));
-        assert!(!connection_lost(
+        assert!(worth_retrying("server closed the connection unexpectedly"));
+        assert!(!worth_retrying(
             "duplicate key value violates unique constraint"
         ));
     }

@@ -201,7 +201,9 @@ impl OrganizationRepository for PgRepositories<'_> {
             .select(OrganizationRow::as_select());
         let row = match lock {
             Lock::Share => query.for_share().first(self.conn),
-            Lock::Update => query.for_update().first(self.conn),
+            // NO KEY UPDATE: excludes other writers, but not the foreign-key checks of
+            // rows that merely reference this one (audit entries, users, sessions).
+            Lock::Update => query.for_no_key_update().first(self.conn),
         };
         row.optional()
             .map_err(store_error)?
@@ -275,6 +277,16 @@ impl OrganizationRepository for PgRepositories<'_> {
         id: OrganizationId,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
+        // Lock the subtree first, in key order (so two overlapping deletes cannot
+        // deadlock). This waits for children being added right now (they share-lock their
+        // parent); the UPDATE below, a new statement, then sees them and deletes them too.
+        organizations::table
+            .filter(organizations::path.contains(vec![id.0]).and(live()))
+            .order(organizations::id.asc())
+            .select(organizations::id)
+            .for_no_key_update()
+            .load::<i64>(self.conn)
+            .map_err(store_error)?;
         let doomed: Vec<i64> = diesel::update(
             organizations::table.filter(organizations::path.contains(vec![id.0]).and(live())),
         )

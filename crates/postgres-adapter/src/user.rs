@@ -215,7 +215,7 @@ impl UserRepository for PgRepositories<'_> {
         users::table
             .filter(users::id.eq(id.0).and(live()))
             .select(UserRow::as_select())
-            .for_update()
+            .for_no_key_update()
             .first(self.conn)
             .optional()
             .map_err(store_error)?
