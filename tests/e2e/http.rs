@@ -118,3 +118,24 @@ fn requests_without_a_valid_credential_answer_401() {
     app.raw("GET", "/orgs", &[("Authorization", "Basic abc")], b"")
         .assert_problem(401);
 }
+
+#[test]
+fn the_configured_body_limit_holds_on_every_route() {
+    let app = TestApp::spawn_with(&[("ORGPLANE__SERVER__BODY_LIMIT_BYTES", "2048")]);
+    let user = app.admin_user_id.clone();
+    let auth = format!("Bearer {}", app.admin_key);
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = format!("{{\"name\": \"{}\"}}", "x".repeat(3000));
+    for path in ["/orgs".to_owned(), format!("/users/{user}/api_keys")] {
+        let r = app.raw("POST", &path, &headers, body.as_bytes());
+        r.assert_problem(413);
+    }
+    assert_eq!(
+        app.raw("POST", "/orgs", &headers, br#"{"name": "Small"}"#)
+            .status,
+        201
+    );
+}

@@ -84,6 +84,8 @@ pub fn configure(body_limit_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig
                 .limit(body_limit_bytes)
                 .error_handler(extract::json_error),
         )
+        // Raw bodies (an optional JSON body is read as bytes) obey the same limit.
+        .app_data(web::PayloadConfig::default().limit(body_limit_bytes))
         .app_data(web::PathConfig::default().error_handler(extract::path_error))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
         .service(openapi::spec)
