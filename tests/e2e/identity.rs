@@ -565,13 +565,22 @@ fn a_new_password_for_oneself_needs_the_current_one() {
     )
     .assert_problem(400);
     assert_eq!(app.fingerprint_except(&["access_log", "api_keys"]), before);
+    let elsewhere = app.login(&t.email, &t.password);
+    let here = app.login(&t.email, &t.password);
     let ok = app.patch(
         &path,
-        &t.key,
+        &here,
         json!({"password": "a brand new password", "current_password": t.password}),
     );
     assert_eq!(ok.status, 200, "{}", ok.text);
     app.login(&t.email, "a brand new password");
+    app.get("/orgs", &elsewhere).assert_problem(401);
+    assert_eq!(
+        app.get("/orgs", &here).status,
+        200,
+        "the session that changed the password stays"
+    );
+    assert_eq!(app.get("/orgs", &t.key).status, 200, "API keys stay");
 }
 
 #[test]
