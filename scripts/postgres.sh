@@ -34,7 +34,8 @@ as_owner() {
     local user=postgres
     id "$user" >/dev/null 2>&1 || user=nobody
     chown -R "$user:" "$root/.data/postgres" 2>/dev/null || true
-    runuser -u "$user" -- "$@"
+    # From `/`: the postgres user may not be allowed into the current directory.
+    (cd / && runuser -u "$user" -- "$@")
   else
     "$@"
   fi

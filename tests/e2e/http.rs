@@ -53,19 +53,52 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
     let spec = app.call("GET", "/openapi.json", None, None);
     assert_eq!(spec.status, 200);
     let paths = spec.body["paths"].as_object().expect("paths");
-    for (path, methods) in [
-        ("/orgs", &["get", "post"][..]),
+    let expected: &[(&str, &[&str])] = &[
+        ("/healthz", &["get"]),
+        ("/readyz", &["get"]),
+        ("/orgs", &["get", "post"]),
         ("/orgs/{org_id}", &["get", "patch", "delete"]),
+        ("/orgs/{org_id}/children", &["get"]),
         ("/orgs/{org_id}/customizations", &["get", "put"]),
+        ("/orgs/{org_id}/access_log", &["get"]),
+        ("/orgs/{org_id}/audit_log", &["get"]),
+        ("/orgs/{org_id}/children_audit", &["get"]),
         ("/orgs/{org_id}/users", &["get", "post"]),
         ("/users/{user_id}", &["get", "patch", "delete"]),
         ("/users/{user_id}/api_keys", &["get", "post"]),
         ("/api_keys/{key_id}", &["delete"]),
         ("/auth/login", &["post"]),
-    ] {
-        for m in methods {
-            assert!(paths[path][m].is_object(), "{m} {path} missing");
-        }
+        ("/auth/logout", &["post"]),
+    ];
+    let mut documented: Vec<String> = paths
+        .iter()
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{m} {p}"))
+        })
+        .collect();
+    let mut served: Vec<String> = expected
+        .iter()
+        .flat_map(|(p, ms)| ms.iter().map(move |m| format!("{m} {p}")))
+        .collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(documented, served);
+    // And every documented route is really served (anything but 404/405 without a key).
+    for route in &served {
+        let (method, path) = route.split_once(' ').unwrap();
+        let path = path
+            .replace("{org_id}", &app.platform_id)
+            .replace("{user_id}", &app.admin_user_id)
+            .replace("{key_id}", &app.platform_id);
+        let r = app.call(&method.to_uppercase(), &path, None, None);
+        assert!(
+            ![404, 405].contains(&r.status),
+            "{route} is documented but not served ({})",
+            r.status
+        );
     }
     let docs = app.call("GET", "/docs", None, None);
     assert_eq!(docs.status, 200);

@@ -190,13 +190,11 @@ impl Settings {
         if self.auth.session_ttl_minutes == 0 {
             return invalid("auth.session_ttl_minutes", "must be at least 1");
         }
-        if self.auth.login_max_failures_per_email == 0
-            || self.auth.login_max_failures_per_client == 0
-        {
-            return invalid(
-                "auth.login_max_failures_per_email",
-                "and login_max_failures_per_client must be at least 1",
-            );
+        if self.auth.login_max_failures_per_email == 0 {
+            return invalid("auth.login_max_failures_per_email", "must be at least 1");
+        }
+        if self.auth.login_max_failures_per_client == 0 {
+            return invalid("auth.login_max_failures_per_client", "must be at least 1");
         }
         if self.auth.login_window_secs == 0 {
             return invalid("auth.login_window_secs", "must be at least 1");
@@ -254,6 +252,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("database.pool_max_size"), "{err}");
+        let err = load(&[("ORGPLANE__AUTH__LOGIN_MAX_FAILURES_PER_CLIENT", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.login_max_failures_per_client"), "{err}");
         let err = load(&[("ORGPLANE__SERVER__BIND", "nowhere")])
             .unwrap_err()
             .to_string();

@@ -122,6 +122,29 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A password as typed, to be checked against a hash. Unlike [`Password`] it is not held
+/// to the policy (it may predate it). Never printed, never serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordAttempt(String);
+
+impl PasswordAttempt {
+    /// Wraps what the user typed.
+    pub fn new(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    /// The secret itself, for the verifier only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordAttempt(<redacted>)")
+    }
+}
+
 /// A password hash in PHC string format. Never serialized.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(pub String);
@@ -279,6 +302,7 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let p = Password::parse("correct horse battery").unwrap();
         assert!(!format!("{p:?}").contains("horse"));
+        assert!(!format!("{:?}", PasswordAttempt::new("hunter2")).contains("hunter2"));
         assert!(!format!("{:?}", PasswordHash("$argon2id$secret".into())).contains("secret"));
     }
 

@@ -171,7 +171,7 @@ impl From<ServiceError> for Problem {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "Service unavailable",
-                    "The database is unreachable; retry shortly.",
+                    "The database is unreachable or busy; retry shortly.",
                 );
                 p.retry_after = Some(1);
                 p

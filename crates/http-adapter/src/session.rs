@@ -37,6 +37,12 @@ pub async fn login(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let Login { email, password } = parse_body(body.into_inner())?;
+    // Longer than any address can be: refuse before it reaches the access log.
+    if email.chars().count() > 254 {
+        return Err(Problem::invalid(vec![
+            orgplane_ports::usecase::FieldError::new("email", "must be at most 254 characters"),
+        ]));
+    }
     let ip = client_ip(&req);
     let grant = run(&state, move |uc| uc.login(&email, &password, ip)).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use orgplane_domain::access::Role;
 use orgplane_domain::organization::PhoneNumber;
 use orgplane_domain::user::{
-    Email, EmailPreferences, OrderPreviewSendPreference, Password, UserName,
+    Email, EmailPreferences, OrderPreviewSendPreference, Password, PasswordAttempt, UserName,
 };
 use orgplane_ports::usecase::{FieldError, NewUser, UserPatch, UserView};
 use serde::{Deserialize, Serialize};
@@ -85,8 +85,8 @@ impl From<UserView> for UserResponse {
     }
 }
 
-/// `POST /orgs/{org_id}/users`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `POST /orgs/{org_id}/users`. No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// E-mail address (unique, case-insensitively).
@@ -103,8 +103,8 @@ pub struct CreateUser {
     pub email_preferences: Option<EmailPreferencesBody>,
 }
 
-/// `PATCH /users/{user_id}`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `PATCH /users/{user_id}`. No `Debug`: it may hold passwords.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// New address (the old one is kept in `previous_emails`).
@@ -198,7 +198,7 @@ impl UpdateUser {
             email: field(e, "email", self.email.as_deref(), Email::parse),
             name: field(e, "name", self.name.as_deref(), UserName::parse),
             password: field(e, "password", self.password.as_deref(), Password::parse),
-            current_password: self.current_password,
+            current_password: self.current_password.map(PasswordAttempt::new),
             phone_number: match self.phone_number {
                 None => None,
                 Some(None) => Some(None),

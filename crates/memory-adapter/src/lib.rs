@@ -136,6 +136,10 @@ impl OrganizationRepository for State {
         Ok(self.live_org(id).cloned())
     }
 
+    fn lock_path(&mut self, path: &[OrganizationId]) -> StoreResult<bool> {
+        Ok(path.iter().all(|id| self.live_org(*id).is_some()))
+    }
+
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool> {
         Ok(self
             .organizations
@@ -245,7 +249,7 @@ impl UserRepository for State {
         Ok(self.live_users().find(|u| u.id == id).cloned())
     }
 
-    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+    fn lock_user(&mut self, id: UserId, _lock: Lock) -> StoreResult<Option<User>> {
         self.user(id)
     }
 
@@ -541,7 +545,19 @@ impl AuditLogRepository for State {
 }
 
 impl AccessLogRepository for State {
-    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<()> {
+    fn mark_access_success(&mut self, id: i64) -> StoreResult<()> {
+        for entry in self.access.iter_mut().filter(|e| e.id == id) {
+            entry.status = orgplane_domain::audit::AccessStatus::Success;
+        }
+        Ok(())
+    }
+
+    fn lock_login_attempts(&mut self, _email: &str, _client_ip: Option<&str>) -> StoreResult<()> {
+        // Transactions already run one at a time here.
+        Ok(())
+    }
+
+    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<i64> {
         let id = self.id();
         self.access.push(AccessLogEntry {
             id,
@@ -553,7 +569,7 @@ impl AccessLogRepository for State {
             client_ip: entry.client_ip,
             created_at: now,
         });
-        Ok(())
+        Ok(id)
     }
 
     fn list_access(
@@ -594,7 +610,7 @@ impl AccessLogRepository for State {
             .filter(|e| {
                 e.action == AccessAction::Login
                     && e.status == AccessStatus::Failure
-                    && e.created_at >= since
+                    && e.created_at > since
             })
             .filter(|e| {
                 email.is_none_or(|m| {

@@ -40,6 +40,9 @@ macro_rules! store_contract_tests {
             locked_reads_see_the_live_row,
             a_locked_read_waits_for_the_concurrent_writer,
             a_child_added_while_its_parent_is_deleted_is_deleted_too,
+            a_grandchild_added_while_an_ancestor_is_deleted_is_deleted_too,
+            a_locked_user_read_waits_for_the_concurrent_writer,
+            login_attempts_for_one_address_run_one_at_a_time,
             recording_a_login_touches_nothing_else
         );
     };
@@ -511,27 +514,33 @@ pub fn access_log_counts_recent_login_failures<S: Store>(make: &dyn Fn() -> S) {
             t(20),
         )
     });
-    must(&store, |r| {
+    let provisional = must(&store, |r| {
         r.append_access(
-            attempt("a@example.com", "10.0.0.1", AccessStatus::Success),
+            attempt("a@example.com", "10.0.0.1", AccessStatus::Failure),
             t(30),
         )
     });
+    must(&store, |r| r.mark_access_success(provisional));
 
     let failures = |email: Option<&str>, ip: Option<&str>, since, limit| {
         must(&store, |r| r.recent_login_failures(email, ip, since, limit))
     };
     assert_eq!(
-        failures(Some("A@example.com"), None, t(0), 10),
+        failures(Some("A@example.com"), None, t(-1), 10),
         vec![t(10), t(0)]
     );
     assert_eq!(failures(Some("a@example.com"), None, t(5), 10), vec![t(10)]);
     assert_eq!(
-        failures(None, Some("10.0.0.1"), t(0), 10),
+        failures(Some("a@example.com"), None, t(10), 10),
+        Vec::<DateTime<Utc>>::new(),
+        "`since` is exclusive"
+    );
+    assert_eq!(
+        failures(None, Some("10.0.0.1"), t(-1), 10),
         vec![t(20), t(0)]
     );
     assert_eq!(
-        failures(None, Some("10.0.0.1"), t(0), 1),
+        failures(None, Some("10.0.0.1"), t(-1), 1),
         vec![t(20)],
         "newest first, at most `limit`"
     );
@@ -565,13 +574,23 @@ pub fn locked_reads_see_the_live_row<S: Store>(make: &dyn Fn() -> S) {
             Some(org.clone())
         );
     }
-    assert_eq!(must(&store, |r| r.lock_user(user.id)), Some(user.clone()));
+    for lock in [Lock::Share, Lock::Update] {
+        assert_eq!(
+            must(&store, |r| r.lock_user(user.id, lock)),
+            Some(user.clone())
+        );
+    }
+    assert!(must(&store, |r| r.lock_path(&org.path)));
     must(&store, |r| r.delete_organization_subtree(org.id, t(1)));
     assert_eq!(
         must(&store, |r| r.lock_organization(org.id, Lock::Update)),
         None
     );
-    assert_eq!(must(&store, |r| r.lock_user(user.id)), None);
+    assert_eq!(must(&store, |r| r.lock_user(user.id, Lock::Update)), None);
+    assert!(
+        !must(&store, |r| r.lock_path(&org.path)),
+        "a deleted organization cannot be locked"
+    );
 }
 
 /// A login stamps `last_login_time` and leaves every other field alone.
@@ -597,29 +616,26 @@ pub fn recording_a_login_touches_nothing_else<S: Store>(make: &dyn Fn() -> S) {
 pub fn a_locked_read_waits_for_the_concurrent_writer<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
     let org = insert_org(&store, "Acme", None);
-    let (locked, wait_for_lock) = std::sync::mpsc::channel();
-    std::thread::scope(|s| {
-        let writer = s.spawn(|| {
-            must(&store, |r| {
-                let mut mine = r.lock_organization(org.id, Lock::Update)?.expect("live");
-                locked.send(()).expect("signal");
-                // Give the reader every chance to read too early.
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                mine.apply(OrganizationPatch {
-                    city: Some(Some(City::parse("Berlin").expect("city"))),
-                    ..Default::default()
-                });
-                r.update_organization(&mine)
-            })
-        });
-        wait_for_lock.recv().expect("writer holds the lock");
-        let seen = must(&store, |r| r.lock_organization(org.id, Lock::Update)).expect("live");
-        assert_eq!(
-            seen.profile.city.map(|c| c.as_str().to_owned()),
-            Some("Berlin".to_owned())
-        );
-        writer.join().expect("writer");
-    });
+    let ((), seen) = race(
+        &store,
+        |r, hold| {
+            let mut mine = r.lock_organization(org.id, Lock::Update)?.expect("live");
+            hold();
+            let city = City::parse("Berlin").expect("city");
+            mine.apply(OrganizationPatch {
+                city: Some(Some(city)),
+                ..Default::default()
+            });
+            r.update_organization(&mine)
+        },
+        |r| r.lock_organization(org.id, Lock::Update),
+    );
+    let city = seen
+        .expect("live")
+        .profile
+        .city
+        .map(|c| c.as_str().to_owned());
+    assert_eq!(city, Some("Berlin".to_owned()));
 }
 
 /// Ending a user's sessions spares the one named and other users' sessions.
@@ -662,20 +678,113 @@ pub fn all_other_sessions_of_a_user_end_together<S: Store>(make: &dyn Fn() -> S)
 pub fn a_child_added_while_its_parent_is_deleted_is_deleted_too<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
     let parent = insert_org(&store, "Parent", None);
-    let (locked, wait_for_lock) = std::sync::mpsc::channel();
+    let (child, deleted) = race(
+        &store,
+        |r, hold| {
+            let parent = r.lock_organization(parent.id, Lock::Share)?.expect("live");
+            hold();
+            r.insert_organization(new_org("Child", Some(&parent)))
+        },
+        |r| r.delete_organization_subtree(parent.id, t(1)),
+    );
+    assert_eq!(deleted, 2, "the parent and the child that landed meanwhile");
+    assert_eq!(must(&store, |r| r.organization(child.id)), None);
+}
+
+/// Runs `first` in a transaction that signals once it holds its locks and then dawdles,
+/// and `second` in another transaction once the signal came; returns both results.
+fn race<S: Store, A: Send, B>(
+    store: &S,
+    first: impl FnOnce(&mut dyn Repositories, &dyn Fn()) -> StoreResult<A> + Send,
+    second: impl FnOnce(&mut dyn Repositories) -> StoreResult<B>,
+) -> (A, B) {
+    let (locked, wait_for_lock) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|s| {
-        let creator = s.spawn(|| {
-            must(&store, |r| {
-                let parent = r.lock_organization(parent.id, Lock::Share)?.expect("live");
-                locked.send(()).expect("signal");
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                r.insert_organization(new_org("Child", Some(&parent)))
+        let holder = s.spawn(move || {
+            must(store, |r| {
+                first(r, &|| {
+                    locked.send(()).expect("signal");
+                    // Give the second transaction every chance to go too early.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                })
             })
         });
-        wait_for_lock.recv().expect("creator holds the lock");
-        let deleted = must(&store, |r| r.delete_organization_subtree(parent.id, t(1)));
-        let child = creator.join().expect("creator");
-        assert_eq!(deleted, 2, "the parent and the child that landed meanwhile");
-        assert_eq!(must(&store, |r| r.organization(child.id)), None);
+        wait_for_lock
+            .recv()
+            .expect("first transaction holds its locks");
+        let b = must(store, second);
+        (holder.join().expect("first transaction"), b)
+    })
+}
+
+/// Like organizations, a user read under lock waits for the transaction changing it.
+pub fn a_locked_user_read_waits_for_the_concurrent_writer<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let user = must(&store, |r| {
+        r.insert_user(new_user("jane@example.com", &org))
     });
+    let ((), seen) = race(
+        &store,
+        |r, hold| {
+            let mut mine = r.lock_user(user.id, Lock::Update)?.expect("live");
+            hold();
+            mine.roles = vec![Role::PlatformAdmin];
+            r.update_user(&mine)
+        },
+        |r| r.lock_user(user.id, Lock::Share),
+    );
+    assert_eq!(
+        seen.expect("live").roles,
+        vec![Role::PlatformAdmin],
+        "the share lock saw the committed promotion"
+    );
+}
+
+/// A sub-organization added deep below an organization while that organization is
+/// deleted is deleted too: adding locks the whole path, deleting locks the subtree.
+pub fn a_grandchild_added_while_an_ancestor_is_deleted_is_deleted_too<S: Store>(
+    make: &dyn Fn() -> S,
+) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let child = insert_org(&store, "Child", Some(&root));
+    let (grandchild, deleted) = race(
+        &store,
+        |r, hold| {
+            assert!(r.lock_path(&child.path)?);
+            hold();
+            r.insert_organization(new_org("Grandchild", Some(&child)))
+        },
+        |r| r.delete_organization_subtree(root.id, t(1)),
+    );
+    assert_eq!(deleted, 3);
+    assert_eq!(must(&store, |r| r.organization(grandchild.id)), None);
+}
+
+/// Two password checks for one address never overlap: the second sees the first's
+/// recorded failure.
+pub fn login_attempts_for_one_address_run_one_at_a_time<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let failure = NewAccessLogEntry {
+        organization_id: None,
+        user_id: None,
+        email: Some("a@example.com".into()),
+        action: AccessAction::Login,
+        status: AccessStatus::Failure,
+        client_ip: None,
+    };
+    let (_, seen) = race(
+        &store,
+        |r, hold| {
+            r.lock_login_attempts("a@example.com", None)?;
+            hold();
+            r.append_access(failure, t(1))
+        },
+        |r| {
+            r.lock_login_attempts("A@example.com", Some("10.0.0.1"))?;
+            r.recent_login_failures(Some("a@example.com"), None, t(0), 10)
+        },
+    );
+    assert_eq!(seen, vec![t(1)]);
 }

@@ -146,6 +146,9 @@ pub trait OrganizationRepository {
         id: OrganizationId,
         lock: Lock,
     ) -> StoreResult<Option<Organization>>;
+    /// Share-locks every organization of `path` (root first); `false` if one is gone. A
+    /// change below an organization takes this, so deleting any ancestor waits for it.
+    fn lock_path(&mut self, path: &[OrganizationId]) -> StoreResult<bool>;
     /// Whether a live organization has this permalink.
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool>;
     /// Live organizations matching `filter`, by ascending key after `after`, at most `limit`.
@@ -202,8 +205,9 @@ pub trait UserRepository {
     fn insert_user(&mut self, new: InsertUser) -> StoreResult<User>;
     /// A live user by key.
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>>;
-    /// A live user, locked for update until the transaction ends.
-    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+    /// A live user, locked until the transaction ends, as last committed. Check what a
+    /// change depends on (roles, password) on this row, never on an unlocked read.
+    fn lock_user(&mut self, id: UserId, lock: Lock) -> StoreResult<Option<User>>;
     /// Records a successful login, touching nothing else of the user.
     fn record_login(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()>;
     /// A live user by public id.
@@ -370,8 +374,14 @@ pub struct AccessQuery {
 
 /// The access log.
 pub trait AccessLogRepository {
-    /// Appends an entry.
-    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Appends an entry; returns its key.
+    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<i64>;
+    /// Turns a (provisional) failure into a success.
+    fn mark_access_success(&mut self, id: i64) -> StoreResult<()>;
+    /// Serializes password checks for this address and this client until the transaction
+    /// ends (address first, then client), so that parallel attempts cannot all pass the
+    /// throttle before any of them is recorded.
+    fn lock_login_attempts(&mut self, email: &str, client_ip: Option<&str>) -> StoreResult<()>;
     /// Entries matching `query`, newest first, older than cursor `after`.
     fn list_access(
         &mut self,
@@ -379,8 +389,8 @@ pub trait AccessLogRepository {
         after: Option<Cursor>,
         limit: usize,
     ) -> StoreResult<Vec<AccessLogEntry>>;
-    /// When the most recent failed logins since `since` happened, newest first, at most
-    /// `limit`, for this e-mail address (case-insensitively) or this client.
+    /// When the most recent failed logins after `since` (exclusive) happened, newest first,
+    /// at most `limit`, for this e-mail address (case-insensitively) or this client.
     fn recent_login_failures(
         &mut self,
         email: Option<&str>,

@@ -13,7 +13,7 @@ use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch,
 };
 use orgplane_domain::page::{Cursor, Page, PageLimit};
-use orgplane_domain::user::{Email, EmailPreferences, Password, User, UserName};
+use orgplane_domain::user::{Email, EmailPreferences, Password, PasswordAttempt, User, UserName};
 use uuid::Uuid;
 
 use crate::store::StoreError;
@@ -266,7 +266,7 @@ pub struct UserPatch {
     /// New password.
     pub password: Option<Password>,
     /// The current password: required to set a new one for oneself.
-    pub current_password: Option<String>,
+    pub current_password: Option<PasswordAttempt>,
     /// New phone.
     pub phone_number: Option<Option<PhoneNumber>>,
     /// New roles.

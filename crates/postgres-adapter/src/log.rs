@@ -163,7 +163,27 @@ impl TryFrom<AccessRow> for AccessLogEntry {
 }
 
 impl AccessLogRepository for PgRepositories<'_> {
-    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<()> {
+    fn mark_access_success(&mut self, id: i64) -> StoreResult<()> {
+        diesel::update(access_log::table.find(id))
+            .set(access_log::status.eq(AccessStatus::Success.as_str()))
+            .execute(self.conn)
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
+    fn lock_login_attempts(&mut self, email: &str, client_ip: Option<&str>) -> StoreResult<()> {
+        let mut keys = vec![format!("login:{}", email.to_ascii_lowercase())];
+        keys.extend(client_ip.map(|ip| format!("login-client:{ip}")));
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(self.conn)
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    fn append_access(&mut self, entry: NewAccessLogEntry, now: DateTime<Utc>) -> StoreResult<i64> {
         diesel::insert_into(access_log::table)
             .values((
                 access_log::organization_id.eq(entry.organization_id.map(|o| o.0)),
@@ -174,8 +194,8 @@ impl AccessLogRepository for PgRepositories<'_> {
                 access_log::client_ip.eq(entry.client_ip),
                 access_log::created_at.eq(now),
             ))
-            .execute(self.conn)
-            .map(|_| ())
+            .returning(access_log::id)
+            .get_result(self.conn)
             .map_err(store_error)
     }
 
@@ -223,7 +243,7 @@ impl AccessLogRepository for PgRepositories<'_> {
         let mut q = access_log::table
             .filter(access_log::action.eq(AccessAction::Login.as_str()))
             .filter(access_log::status.eq(AccessStatus::Failure.as_str()))
-            .filter(access_log::created_at.ge(since))
+            .filter(access_log::created_at.gt(since))
             .into_boxed();
         if let Some(email) = email {
             q = q.filter(lower(access_log::email).eq(email.to_ascii_lowercase()));

@@ -211,6 +211,20 @@ impl OrganizationRepository for PgRepositories<'_> {
             .transpose()
     }
 
+    fn lock_path(&mut self, path: &[OrganizationId]) -> StoreResult<bool> {
+        let ids: Vec<i64> = path.iter().map(|o| o.0).collect();
+        // Ancestors are always older, so key order is root-first order: the same order a
+        // subtree delete locks in, which rules out deadlocks between the two.
+        let locked = organizations::table
+            .filter(organizations::id.eq_any(&ids).and(live()))
+            .order(organizations::id.asc())
+            .select(organizations::id)
+            .for_share()
+            .load::<i64>(self.conn)
+            .map_err(store_error)?;
+        Ok(locked.len() == ids.len())
+    }
+
     fn permalink_taken(&mut self, permalink: &Permalink) -> StoreResult<bool> {
         diesel::select(diesel::dsl::exists(
             organizations::table

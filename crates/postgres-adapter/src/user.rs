@@ -211,16 +211,18 @@ impl UserRepository for PgRepositories<'_> {
         self.first_user(users::table.filter(users::id.eq(id.0)).into_boxed())
     }
 
-    fn lock_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
-        users::table
+    fn lock_user(&mut self, id: UserId, lock: Lock) -> StoreResult<Option<User>> {
+        let query = users::table
             .filter(users::id.eq(id.0).and(live()))
-            .select(UserRow::as_select())
-            .for_no_key_update()
-            .first(self.conn)
-            .optional()
-            .map_err(store_error)?
-            .map(User::try_from)
-            .transpose()
+            .select(UserRow::as_select());
+        match lock {
+            Lock::Share => query.for_share().first(self.conn),
+            Lock::Update => query.for_no_key_update().first(self.conn),
+        }
+        .optional()
+        .map_err(store_error)?
+        .map(User::try_from)
+        .transpose()
     }
 
     fn record_login(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {

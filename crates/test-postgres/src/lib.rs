@@ -202,14 +202,18 @@ fn unprivileged_user() -> Option<&'static str> {
 }
 
 fn command_as(user: Option<&str>, program: &Path) -> Command {
-    match user {
+    let mut c = match user {
         Some(user) => {
             let mut c = Command::new("runuser");
             c.args(["-u", user, "--"]).arg(program);
             c
         }
         None => Command::new(program),
-    }
+    };
+    // initdb returns to its working directory; the cluster's user may not be allowed into
+    // ours (a clone under /root, say), but it can always enter `/`.
+    c.current_dir("/");
+    c
 }
 
 fn run(mut command: Command, what: &str) {

@@ -1,6 +1,6 @@
 //! API key use cases.
 
-use super::user::reachable_user;
+use super::user::{locked_user, reachable_user};
 use super::{audit, Change, Services};
 use crate::system::secret_hash;
 use chrono::{DateTime, Utc};
@@ -8,18 +8,20 @@ use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::api_key::{format_api_key, ApiKey, ApiKeyMode};
 use orgplane_domain::page::Page;
 use orgplane_domain::user::User;
-use orgplane_ports::store::{InsertApiKey, Repositories, Store};
+use orgplane_ports::store::{InsertApiKey, Lock, Repositories, Store};
 use orgplane_ports::usecase::*;
 use serde_json::json;
 use uuid::Uuid;
 
 /// The user whose keys the actor wants to manage: itself, or one it may manage keys of.
+/// Share-locked, so that a concurrent promotion or deletion of the owner is seen.
 fn key_owner(r: &mut dyn Repositories, actor: &Actor, user: Uuid) -> ServiceResult<User> {
     if user == actor.user_uuid {
         actor.holds(Permission::ManageOwnApiKeys)?;
-        r.user(actor.user_id)?.ok_or(ServiceError::NotFound)
+        r.lock_user(actor.user_id, Lock::Share)?
+            .ok_or(ServiceError::NotFound)
     } else {
-        reachable_user(r, actor, user, Permission::ManageAnyApiKeys)
+        locked_user(r, actor, user, Permission::ManageAnyApiKeys, Lock::Share)
     }
 }
 

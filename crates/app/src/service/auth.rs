@@ -2,13 +2,13 @@
 
 use super::{audit, Change, Services};
 use crate::system::secret_hash;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use orgplane_domain::access::{Actor, CredentialKind};
 use orgplane_domain::api_key::{classify_secret, format_session_token, SecretKind};
 use orgplane_domain::audit::{AccessAction, AccessStatus};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::user::{Email, User, UserId};
-use orgplane_ports::store::{NewAccessLogEntry, Repositories, Store};
+use orgplane_ports::store::{Lock, NewAccessLogEntry, Repositories, Store};
 use orgplane_ports::usecase::*;
 
 /// Session lifetime and login throttling.
@@ -68,7 +68,7 @@ fn record(
     r: &mut dyn Repositories,
     attempt: Attempt<'_>,
     now: chrono::DateTime<chrono::Utc>,
-) -> ServiceResult<()> {
+) -> ServiceResult<i64> {
     r.append_access(
         NewAccessLogEntry {
             organization_id: attempt.organization,
@@ -79,8 +79,8 @@ fn record(
             client_ip: attempt.client_ip.clone(),
         },
         now,
-    )?;
-    Ok(())
+    )
+    .map_err(ServiceError::from)
 }
 
 impl<S: Store> Services<S> {
@@ -88,7 +88,7 @@ impl<S: Store> Services<S> {
     fn record_failure(&self, attempt: Attempt<'_>) -> ServiceError {
         let now = self.clock.now();
         match self.tx(|r| record(r, attempt, now)) {
-            Ok(()) => ServiceError::Unauthenticated,
+            Ok(_) => ServiceError::Unauthenticated,
             Err(e) => e,
         }
     }
@@ -181,34 +181,93 @@ impl<S: Store> Services<S> {
         outcome.map_err(|owner| self.refused(owner, AccessAction::Session, client_ip))
     }
 
-    /// Seconds until another login attempt is allowed, if the address or the client has
+    /// Seconds until another password check is allowed, if the address or the client has
     /// used up its failures in the window: until the failure that filled the quota leaves
-    /// the window.
-    fn throttled(&self, email: &str, client_ip: &Option<String>) -> ServiceResult<Option<u64>> {
-        let now = self.clock.now();
+    /// the window (rounded up, so a client that waits that long is let in).
+    fn throttle_wait(
+        &self,
+        r: &mut dyn Repositories,
+        email: &str,
+        client_ip: &Option<String>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<u64>> {
         let since = now - self.policy.window;
-        let retry_after = |failures: Vec<chrono::DateTime<chrono::Utc>>, max: u64| {
-            (failures.len() as u64 >= max)
-                .then(|| {
-                    failures
-                        .last()
-                        .map(|t| (*t + self.policy.window - now).num_seconds().max(1) as u64)
-                })
-                .flatten()
-        };
-        self.tx(|r| {
-            let max_email = self.policy.max_failures_per_email;
-            let by_email = r.recent_login_failures(Some(email), None, since, max_email as usize)?;
-            let mut wait = retry_after(by_email, max_email);
-            if let Some(ip) = client_ip {
-                let max_client = self.policy.max_failures_per_client;
-                let by_client =
-                    r.recent_login_failures(None, Some(ip), since, max_client as usize)?;
-                wait = wait.max(retry_after(by_client, max_client));
+        let wait = |failures: Vec<DateTime<Utc>>, max: u64| -> Option<u64> {
+            if (failures.len() as u64) < max {
+                return None;
             }
-            Ok(wait)
+            let until = *failures.last()? + self.policy.window;
+            let millis = (until - now).num_milliseconds().max(1);
+            Some((millis as u64).div_ceil(1000))
+        };
+        let max_email = self.policy.max_failures_per_email;
+        let by_email = r.recent_login_failures(Some(email), None, since, max_email as usize)?;
+        let mut longest = wait(by_email, max_email);
+        if let Some(ip) = client_ip {
+            let max_client = self.policy.max_failures_per_client;
+            let by_client = r.recent_login_failures(None, Some(ip), since, max_client as usize)?;
+            longest = longest.max(wait(by_client, max_client));
+        }
+        Ok(longest)
+    }
+
+    /// Checks a password for an address under the throttle. In one short transaction,
+    /// serialized per address and client: refuse if throttled, else record the attempt as
+    /// a failure *before* verifying, so parallel guesses count at once. Then verify,
+    /// outside any transaction; the caller turns the record into a success.
+    pub(super) fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: &Option<String>,
+    ) -> ServiceResult<PasswordCheck> {
+        let normalized = email.trim().to_ascii_lowercase();
+        let parsed = Email::parse(email).ok();
+        let now = self.clock.now();
+        let (user, attempt) = self.tx(|r| {
+            r.lock_login_attempts(&normalized, client_ip.as_deref())?;
+            if let Some(retry_after_secs) = self.throttle_wait(r, &normalized, client_ip, now)? {
+                return Err(ServiceError::Throttled { retry_after_secs });
+            }
+            let user = match &parsed {
+                Some(email) => r.user_by_email(email)?,
+                None => None,
+            };
+            let attempt = Attempt {
+                organization: user.as_ref().map(|u| u.home_organization_id),
+                user: user.as_ref().map(|u| u.id),
+                email: Some(normalized.clone()),
+                action: AccessAction::Login,
+                status: AccessStatus::Failure,
+                client_ip,
+            };
+            let id = record(r, attempt, now)?;
+            Ok((user, id))
+        })?;
+        // Unknown address and wrong password cost the same and answer the same.
+        let verified = match &user {
+            Some(user) => self.hasher.verify(password, &user.password_hash),
+            None => {
+                self.hasher.verify_dummy(password);
+                false
+            }
+        };
+        Ok(match user.filter(|_| verified) {
+            Some(user) => PasswordCheck::Verified {
+                user: Box::new(user),
+                attempt,
+            },
+            None => PasswordCheck::Wrong,
         })
     }
+}
+
+/// The outcome of [`Services::check_password`].
+pub(super) enum PasswordCheck {
+    /// Right password; `attempt` is the access-log entry to mark a success.
+    Verified { user: Box<User>, attempt: i64 },
+    /// Unknown address or wrong password (already recorded as a failure).
+    Wrong,
 }
 
 impl<S: Store> Authentication for Services<S> {
@@ -227,42 +286,23 @@ impl<S: Store> Authentication for Services<S> {
         password: &str,
         client_ip: Option<String>,
     ) -> ServiceResult<LoginGrant> {
-        let normalized = email.trim().to_ascii_lowercase();
-        if let Some(retry_after_secs) = self.throttled(&normalized, &client_ip)? {
-            return Err(ServiceError::Throttled { retry_after_secs });
-        }
-        let user = match Email::parse(email) {
-            Ok(email) => self.tx(|r| Ok(r.user_by_email(&email)?))?,
-            Err(_) => None,
-        };
-        // Unknown address and wrong password cost the same and answer the same.
-        let verified = match &user {
-            Some(user) => self.hasher.verify(password, &user.password_hash),
-            None => {
-                self.hasher.verify_dummy(password);
-                false
-            }
+        let PasswordCheck::Verified {
+            user: verified,
+            attempt,
+        } = self.check_password(email, password, &client_ip)?
+        else {
+            return Err(ServiceError::Unauthenticated);
         };
         let now = self.clock.now();
-        let known = user.as_ref().map(|u| (u.home_organization_id, u.id));
-        let Some(verified_user) = user.filter(|_| verified) else {
-            return Err(self.record_failure(Attempt {
-                organization: known.map(|(org, _)| org),
-                user: known.map(|(_, id)| id),
-                email: Some(normalized),
-                action: AccessAction::Login,
-                status: AccessStatus::Failure,
-                client_ip: &client_ip,
-            }));
-        };
         let token = format_session_token(&self.secrets.secret());
         let expires_at = now + self.policy.session_ttl;
         self.tx(|r| {
             // The password may have changed, or the user gone, while we were verifying.
             let user = r
-                .lock_user(verified_user.id)?
-                .filter(|u| u.password_hash == verified_user.password_hash)
+                .lock_user(verified.id, Lock::Update)?
+                .filter(|u| u.password_hash == verified.password_hash)
                 .ok_or(ServiceError::Unauthenticated)?;
+            r.mark_access_success(attempt)?;
             let session = r.insert_session(
                 user.id,
                 user.home_organization_id,
@@ -271,15 +311,6 @@ impl<S: Store> Authentication for Services<S> {
                 now,
             )?;
             r.record_login(user.id, now)?;
-            let attempt = Attempt {
-                organization: Some(user.home_organization_id),
-                user: Some(user.id),
-                email: Some(normalized.clone()),
-                action: AccessAction::Login,
-                status: AccessStatus::Success,
-                client_ip: &client_ip,
-            };
-            record(r, attempt, now)?;
             let me = actor(&user, CredentialKind::Session { id: session.id });
             let fields = serde_json::json!({ "expires_at": expires_at });
             let change = Change {

@@ -90,6 +90,25 @@ fn locked_organization(
         .ok_or(ServiceError::NotFound)
 }
 
+/// A reachable organization that something is being added below (a sub-organization, a
+/// user): its whole path is share-locked, so no ancestor can be deleted meanwhile.
+fn organization_to_grow(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Organization> {
+    let org = reachable_organization(r, actor, id)?;
+    grow(r, org)
+}
+
+/// Share-locks the path of `org` and reads it again as committed.
+fn grow(r: &mut dyn Repositories, org: Organization) -> ServiceResult<Organization> {
+    if !r.lock_path(&org.path)? {
+        return Err(ServiceError::NotFound);
+    }
+    r.organization(org.id)?.ok_or(ServiceError::NotFound)
+}
+
 /// The public id of an organization, for responses.
 fn organization_uuid(r: &mut dyn Repositories, id: OrganizationId) -> ServiceResult<Uuid> {
     r.organization(id)?

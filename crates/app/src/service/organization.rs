@@ -1,7 +1,10 @@
 //! Organization use cases.
 
 use super::bootstrap::PLATFORM_PERMALINK;
-use super::{audit, locked_organization, reachable_organization, Change, Services};
+use super::{
+    audit, grow, locked_organization, organization_to_grow, reachable_organization, Change,
+    Services,
+};
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch, Permalink,
@@ -105,14 +108,14 @@ impl<S: Store> Organizations for Services<S> {
         self.tx(|r| {
             // Share-locked, so that the parent cannot be deleted before the child lands.
             let parent = match new.parent {
-                Some(parent) => Some(locked_organization(r, actor, parent, Lock::Share)?),
+                Some(parent) => Some(organization_to_grow(r, actor, parent)?),
                 // Without a parent, a platform administrator founds a top-level
                 // organization; anyone else founds a sub-organization of its home.
                 None if actor.is_platform_admin() => None,
-                None => Some(
-                    r.lock_organization(actor.home, Lock::Share)?
-                        .ok_or(ServiceError::NotFound)?,
-                ),
+                None => {
+                    let home = r.organization(actor.home)?.ok_or(ServiceError::NotFound)?;
+                    Some(grow(r, home)?)
+                }
             };
             match &parent {
                 Some(parent) => {

@@ -83,6 +83,55 @@ fn throttling_lifts_when_the_window_has_passed() {
 }
 
 #[test]
+fn retry_after_is_when_the_failure_that_filled_the_quota_leaves_the_window() {
+    let (s, clock) = services();
+    admin_of(&s);
+    let policy = AuthPolicy::default();
+    // Failures at 0 s, 10 s, 20 s, ...: the quota is full once the last one is in.
+    for _ in 0..policy.max_failures_per_email {
+        let _ = s.login("root@platform.example", "wrong password", None);
+        clock.advance(Duration::seconds(10));
+    }
+    let throttled = |s: &super::Services<_>| match s.login("root@platform.example", PASSWORD, None)
+    {
+        Err(ServiceError::Throttled { retry_after_secs }) => retry_after_secs,
+        other => panic!("expected throttling, got {other:?}"),
+    };
+    // The newest `max` failures are all of them; the oldest (at 0 s) frees a slot at
+    // `window`; now is 10 s * max.
+    let expected = policy.window.num_seconds() as u64 - 10 * policy.max_failures_per_email;
+    assert_eq!(throttled(&s), expected);
+    clock.advance(Duration::milliseconds(500));
+    assert_eq!(throttled(&s), expected, "rounded up, never down");
+    clock.advance(Duration::seconds(expected as i64) - Duration::milliseconds(500));
+    assert!(
+        s.login("root@platform.example", PASSWORD, None).is_ok(),
+        "a client that waited as told gets in"
+    );
+}
+
+#[test]
+fn a_wrong_current_password_counts_as_a_failed_login() {
+    let (s, _) = services();
+    let root = admin_of(&s);
+    let change = |current: &str| UserPatch {
+        password: Some(Password::parse("a brand new password").unwrap()),
+        current_password: Some(orgplane_domain::user::PasswordAttempt::new(current)),
+        ..Default::default()
+    };
+    for _ in 0..AuthPolicy::default().max_failures_per_email {
+        assert!(matches!(
+            s.update_user(&root, root.user_uuid, change("guess")),
+            Err(ServiceError::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        s.update_user(&root, root.user_uuid, change(PASSWORD)),
+        Err(ServiceError::Throttled { .. })
+    ));
+}
+
+#[test]
 fn throttling_counts_per_client_address_too() {
     let (s, _) = services();
     admin_of(&s);

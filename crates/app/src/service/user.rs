@@ -1,13 +1,15 @@
 //! User use cases.
 
 use super::{
-    audit, locked_organization, organization_uuid, reachable_organization, Change, Services,
+    audit, organization_to_grow, organization_uuid, reachable_organization, Change, Services,
 };
 use orgplane_domain::access::{Actor, CredentialKind, Permission, Role};
 use orgplane_domain::page::Page;
 use orgplane_domain::user::User;
 use orgplane_ports::store::{InsertUser, Lock, Repositories, Store};
 use orgplane_ports::usecase::*;
+
+use super::auth::PasswordCheck;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,7 +37,7 @@ fn organization_uuid_or_home(
         .map_or(home, |o| o.uuid))
 }
 
-/// A live user the actor may see: itself, or one whose home it reaches with `permission`.
+/// A live user whose home the actor reaches with `permission` (a read: no lock).
 pub(super) fn reachable_user(
     r: &mut dyn Repositories,
     actor: &Actor,
@@ -43,6 +45,29 @@ pub(super) fn reachable_user(
     permission: Permission,
 ) -> ServiceResult<User> {
     let user = r.user_by_uuid(id)?.ok_or(ServiceError::NotFound)?;
+    check_user(r, actor, user, permission)
+}
+
+/// Like [`reachable_user`], for a change: the user is locked first and every check runs on
+/// the locked row, so a concurrent promotion cannot slip between check and change.
+pub(super) fn locked_user(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    id: Uuid,
+    permission: Permission,
+    lock: Lock,
+) -> ServiceResult<User> {
+    let found = r.user_by_uuid(id)?.ok_or(ServiceError::NotFound)?;
+    let user = r.lock_user(found.id, lock)?.ok_or(ServiceError::NotFound)?;
+    check_user(r, actor, user, permission)
+}
+
+fn check_user(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    user: User,
+    permission: Permission,
+) -> ServiceResult<User> {
     let home = r
         .organization(user.home_organization_id)?
         .ok_or(ServiceError::NotFound)?;
@@ -93,8 +118,8 @@ impl<S: Store> Users for Services<S> {
             .hash(&new.password)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            // Share-locked, so that the organization cannot be deleted under the new user.
-            let org = locked_organization(r, actor, organization, Lock::Share)?;
+            // Path-locked, so that the organization cannot be deleted under the new user.
+            let org = organization_to_grow(r, actor, organization)?;
             actor.authorize(Permission::ManageUsers, &org)?;
             let roles = normalized(&new.roles);
             let user = r.insert_user(InsertUser {
@@ -189,25 +214,28 @@ impl<S: Store> Users for Services<S> {
         } else {
             Permission::ViewUsers
         };
-        let resolve = |r: &mut dyn Repositories| -> ServiceResult<User> {
-            let user = reachable_user(r, actor, id, permission)?;
-            // Changing oneself is a write all the same: never with a test key.
-            actor.holds(Permission::ManageOwnApiKeys)?;
-            Ok(user)
-        };
-        let target = self.tx(|r| resolve(r))?;
+        // Changing oneself is a write all the same: never with a test key.
+        actor.holds(Permission::ManageOwnApiKeys)?;
+        // An early check, so that refused requests never pay for hashing...
+        let target = self.tx(|r| reachable_user(r, actor, id, permission))?;
         if let Some(roles) = &patch.roles {
             actor.may_grant(roles)?;
         }
         // A new password for oneself needs the current one (a stolen session must not be
         // enough to lock the owner out).
+        // The check is a login attempt in all but name: throttled and in the access log.
         if is_self && patch.password.is_some() {
-            let current = patch.current_password.as_deref().unwrap_or_default();
-            if !self.hasher.verify(current, &target.password_hash) {
-                return Err(ServiceError::Invalid(vec![FieldError::new(
-                    "current_password",
-                    "must be your current password",
-                )]));
+            let current = patch.current_password.as_ref().map_or("", |p| p.expose());
+            match self.check_password(target.email.as_str(), current, &None)? {
+                PasswordCheck::Verified { attempt, .. } => {
+                    self.tx(|r| Ok(r.mark_access_success(attempt)?))?
+                }
+                PasswordCheck::Wrong => {
+                    return Err(ServiceError::Invalid(vec![FieldError::new(
+                        "current_password",
+                        "must be your current password",
+                    )]))
+                }
             }
         }
         let password_hash = patch
@@ -217,8 +245,8 @@ impl<S: Store> Users for Services<S> {
             .transpose()
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            let resolved = resolve(r)?;
-            let mut user = r.lock_user(resolved.id)?.ok_or(ServiceError::NotFound)?;
+            // ...and the real one, on the locked row.
+            let mut user = locked_user(r, actor, id, permission, Lock::Update)?;
             if user.password_hash != target.password_hash && password_hash.is_some() {
                 // The password changed while we were hashing: do not overwrite blindly.
                 return Err(ServiceError::Conflict(Conflict::ChangedConcurrently));
@@ -314,7 +342,7 @@ impl<S: Store> Users for Services<S> {
     fn delete_user(&self, actor: &Actor, id: Uuid) -> ServiceResult<()> {
         let now = self.clock.now();
         self.tx(|r| {
-            let user = reachable_user(r, actor, id, Permission::ManageUsers)?;
+            let user = locked_user(r, actor, id, Permission::ManageUsers, Lock::Update)?;
             if user.id == actor.user_id {
                 return Err(ServiceError::Conflict(Conflict::DeleteSelf));
             }
