@@ -228,19 +228,43 @@ mod tests {
 #[cfg(test)]
 mod contract {
     use super::{PgStore, PoolSettings};
+    use orgplane_ports::store::{Repositories, Store, StoreError};
     use orgplane_test_postgres::TestDatabase;
     use std::time::Duration;
 
-    /// A store over a fresh database; the database lives as long as the test process.
-    fn fresh_store() -> PgStore {
-        let db = Box::leak(Box::new(TestDatabase::new()));
-        PgStore::new(&PoolSettings {
+    /// A store over its own database, which is dropped with it (the pool closes first:
+    /// fields drop in order).
+    struct TestStore {
+        store: PgStore,
+        _db: TestDatabase,
+    }
+
+    impl Store for TestStore {
+        fn transaction<T, E>(
+            &self,
+            work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+        ) -> Result<T, E>
+        where
+            E: From<StoreError>,
+        {
+            self.store.transaction(work)
+        }
+
+        fn ping(&self) -> Result<(), StoreError> {
+            self.store.ping()
+        }
+    }
+
+    fn fresh_store() -> TestStore {
+        let db = TestDatabase::new();
+        let store = PgStore::new(&PoolSettings {
             url: db.url.clone(),
             max_size: 2,
             min_idle: 0,
             connect_timeout: Duration::from_secs(5),
             checkout_timeout: Duration::from_secs(10),
-        })
+        });
+        TestStore { store, _db: db }
     }
 
     orgplane_ports::store_contract_tests!(fresh_store);
