@@ -152,14 +152,11 @@ pub async fn access_log(
     security(("bearer" = [])))]
 pub async fn audit_log(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    actor: Authenticated,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
 ) -> Result<HttpResponse, Problem> {
-    let id = id.into_inner();
-    let filter = query.into_inner().parse()?;
-    let page = run(&state, move |uc| uc.audit_log(&actor, id, filter)).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page.map(AuditLogResponse::from))))
+    audit(state, actor, id, query, false).await
 }
 
 /// The audit log of all sub-organizations (at any depth), newest first.
@@ -168,12 +165,30 @@ pub async fn audit_log(
     security(("bearer" = [])))]
 pub async fn children_audit(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    actor: Authenticated,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
 ) -> Result<HttpResponse, Problem> {
+    audit(state, actor, id, query, true).await
+}
+
+/// The two audit routes differ only in the scope they read.
+async fn audit(
+    state: web::Data<State>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    query: web::Query<LogParams>,
+    descendants: bool,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let filter = query.into_inner().parse()?;
-    let page = run(&state, move |uc| uc.children_audit(&actor, id, filter)).await?;
+    let page = run(&state, move |uc| {
+        if descendants {
+            uc.children_audit(&actor, id, filter)
+        } else {
+            uc.audit_log(&actor, id, filter)
+        }
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page.map(AuditLogResponse::from))))
 }

@@ -136,6 +136,14 @@ pub struct PageRequest {
     pub cursor: Option<Cursor>,
 }
 
+impl PageRequest {
+    /// How many items to fetch: one more than the page holds, to learn whether a next
+    /// page exists (see [`Page::from_overfetch`]).
+    pub fn fetch(&self) -> usize {
+        self.limit.get() as usize + 1
+    }
+}
+
 /// A credential as presented on a request. Its `Debug` hides the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresentedCredential {

@@ -72,7 +72,7 @@ impl<S: Store> ApiKeys for Services<S> {
             } else {
                 reachable_user(r, actor, user, Permission::ViewAnyApiKeys)?
             };
-            let found = r.list_api_keys(owner.id, page.cursor, page.limit.get() as usize + 1)?;
+            let found = r.list_api_keys(owner.id, page.cursor, page.fetch())?;
             Ok(Page::from_overfetch(found, page.limit, |k| k.id))
         })
     }

@@ -37,11 +37,7 @@ impl<S: Store> Services<S> {
                 from: filter.from,
                 to: filter.to,
             };
-            let found = r.list_audit(
-                &query,
-                filter.page.cursor,
-                filter.page.limit.get() as usize + 1,
-            )?;
+            let found = r.list_audit(&query, filter.page.cursor, filter.page.fetch())?;
             Ok(Page::from_overfetch(found, filter.page.limit, |e| e.id))
         })
     }
@@ -77,11 +73,7 @@ impl<S: Store> Logs for Services<S> {
                 from: filter.from,
                 to: filter.to,
             };
-            let found = r.list_access(
-                &query,
-                filter.page.cursor,
-                filter.page.limit.get() as usize + 1,
-            )?;
+            let found = r.list_access(&query, filter.page.cursor, filter.page.fetch())?;
             Ok(Page::from_overfetch(found, filter.page.limit, |e| e.id))
         })
     }

@@ -92,7 +92,7 @@ fn list(
     filter: &OrganizationFilter,
     page: PageRequest,
 ) -> ServiceResult<Page<OrganizationView>> {
-    let found = r.list_organizations(filter, page.cursor, page.limit.get() as usize + 1)?;
+    let found = r.list_organizations(filter, page.cursor, page.fetch())?;
     let page = Page::from_overfetch(found, page.limit, |o| o.id.0);
     views(r, page)
 }

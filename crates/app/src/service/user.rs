@@ -167,7 +167,7 @@ impl<S: Store> Users for Services<S> {
         self.tx(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewUsers, &org)?;
-            let found = r.list_users(org.id, page.cursor, page.limit.get() as usize + 1)?;
+            let found = r.list_users(org.id, page.cursor, page.fetch())?;
             let users = Page::from_overfetch(found, page.limit, |u| u.id.0);
             let mut items = Vec::with_capacity(users.items.len());
             for user in users.items {
