@@ -426,6 +426,46 @@ fn revoked_and_expired_key_use_is_in_the_access_log() {
         log.text
     );
     assert_eq!(log.body["data"][0]["user"], json!(t.email));
+
+    let expired = app.create_key(
+        &t.key,
+        &t.user,
+        json!({"active_until": "2100-01-01T00:00:00Z"}),
+    );
+    app.execute_sql(&format!(
+        "UPDATE api_keys SET active_until = now() - interval '1 millisecond' WHERE prefix = '{}'",
+        &expired[..12]
+    ));
+    app.get("/orgs", &expired).assert_problem(401);
+    let log = app.get(
+        &format!("/orgs/{}/access_log?action=API_KEY&status=FAILURE", t.org),
+        &t.key,
+    );
+    assert_eq!(
+        log.body["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        log.text
+    );
+}
+
+#[test]
+fn deleting_an_organization_never_deletes_a_platform_admin_behind_their_back() {
+    let app = TestApp::spawn();
+    let acme = app.tenant("Acme", None, "admin");
+    let team = app.create_org(&acme.key, json!({"name": "Team"}));
+    let team_id = team["id"].as_str().unwrap();
+    app.create_user(&app.admin_key, team_id, "op@acme.example", "platform_admin");
+    let before = app.fingerprint_except(&["access_log"]);
+    app.delete(&format!("/orgs/{team_id}?cascade=true"), &acme.key)
+        .assert_problem(403);
+    assert_eq!(app.fingerprint_except(&["access_log"]), before);
+    assert_eq!(
+        app.delete(&format!("/orgs/{team_id}"), &app.admin_key)
+            .status,
+        200,
+        "a platform admin may"
+    );
 }
 
 #[test]

@@ -197,8 +197,14 @@ fn deleting_an_organization_with_children_needs_cascade() {
 #[test]
 fn nobody_deletes_its_own_home_organization() {
     let app = TestApp::spawn();
-    app.delete(&format!("/orgs/{}", app.platform_id), &app.admin_key)
-        .assert_problem(409);
+    let t = app.tenant("Acme", None, "admin");
+    let r = app.delete(&format!("/orgs/{}", t.org), &t.key);
+    r.assert_problem(409);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("home"),
+        "{}",
+        r.text
+    );
 }
 
 #[test]

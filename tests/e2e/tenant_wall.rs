@@ -181,7 +181,6 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
         );
     }
     println!("tenant wall: probed {probed} (route, method) pairs");
-    assert_eq!(probed, ROUTES.len());
 
     // Out of reach reads exactly like missing: same status, same body.
     let ghost = Victim {

@@ -22,15 +22,31 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn migrate_is_idempotent() {
-    let db = TestDatabase::new();
-    let out = orgplane(&db, &["migrate"], &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stdout).trim(),
-        "no pending migrations",
-        "the template database is migrated already"
+fn migrate_applies_pending_migrations_once() {
+    let db = TestDatabase::empty();
+    let first = orgplane(&db, &["migrate"], &[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let applied = text(&first.stdout);
+    assert!(
+        applied.lines().count() >= 1 && applied.lines().all(|l| l.starts_with("applied ")),
+        "{applied}"
     );
+    let again = orgplane(&db, &["migrate"], &[]);
+    assert_eq!(text(&again.stdout).trim(), "no pending migrations");
+    // And the schema is really there: a bootstrap works on it.
+    let made = orgplane(
+        &db,
+        &[
+            "admin",
+            "bootstrap",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "correct horse battery",
+        ],
+        &[],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
 }
 
 #[test]

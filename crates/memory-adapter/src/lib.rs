@@ -5,6 +5,7 @@
 //! swaps it in on success, so a failed transaction leaves nothing behind.
 
 use chrono::{DateTime, Utc};
+use orgplane_domain::access::Role;
 use orgplane_domain::api_key::ApiKey;
 use orgplane_domain::audit::{AccessLogEntry, AuditEntry, NewAuditEntry};
 use orgplane_domain::organization::{Organization, OrganizationId, Permalink};
@@ -295,6 +296,23 @@ impl UserRepository for State {
             .count() as u64)
     }
 
+    fn count_users_with_role_within(
+        &mut self,
+        root: OrganizationId,
+        role: Role,
+    ) -> StoreResult<u64> {
+        let within: Vec<OrganizationId> = self
+            .organizations
+            .iter()
+            .filter(|(o, d)| d.is_none() && o.is_within(root))
+            .map(|(o, _)| o.id)
+            .collect();
+        Ok(self
+            .live_users()
+            .filter(|u| within.contains(&u.home_organization_id) && u.roles.contains(&role))
+            .count() as u64)
+    }
+
     fn update_user(&mut self, user: &User) -> StoreResult<()> {
         if self
             .live_users()
@@ -401,15 +419,17 @@ impl ApiKeyRepository for State {
         Ok(())
     }
 
-    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut revoked = false;
         for (key, _) in self
             .api_keys
             .iter_mut()
             .filter(|(k, _)| k.id == id && k.revoked_at.is_none())
         {
             key.revoked_at = Some(now);
+            revoked = true;
         }
-        Ok(())
+        Ok(revoked)
     }
 }
 

@@ -116,7 +116,8 @@ pub enum Lock {
     /// Others may read and share-lock it, not change it (e.g. a parent while a child is
     /// added under it).
     Share,
-    /// Nobody else may lock or change it (the row itself is being changed).
+    /// Nobody else may change or share-lock it (the row itself is being changed). Rows
+    /// that merely reference it (foreign keys) may still be written.
     Update,
 }
 
@@ -223,6 +224,12 @@ pub trait UserRepository {
     ) -> StoreResult<Vec<User>>;
     /// How many live users call `organization` home.
     fn count_users(&mut self, organization: OrganizationId) -> StoreResult<u64>;
+    /// How many live users holding `role` live in `root` or below it.
+    fn count_users_with_role_within(
+        &mut self,
+        root: OrganizationId,
+        role: Role,
+    ) -> StoreResult<u64>;
     /// Saves the mutable fields of a user.
     fn update_user(&mut self, user: &User) -> StoreResult<()>;
     /// Soft-deletes a user, revoking its keys and sessions.
@@ -268,7 +275,8 @@ pub trait ApiKeyRepository {
     /// Records a successful use.
     fn touch_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
     /// Revokes a key.
-    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Revokes a key; `false` if it was revoked already (e.g. by a concurrent request).
+    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 /// A login session.

@@ -139,13 +139,14 @@ impl ApiKeyRepository for PgRepositories<'_> {
             .map_err(store_error)
     }
 
-    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    fn revoke_api_key(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        // The row lock of the UPDATE settles concurrent revocations: one of them wins.
         diesel::update(
             api_keys::table.filter(api_keys::id.eq(id).and(api_keys::revoked_at.is_null())),
         )
         .set(api_keys::revoked_at.eq(now))
         .execute(self.conn)
-        .map(|_| ())
+        .map(|n| n == 1)
         .map_err(store_error)
     }
 }

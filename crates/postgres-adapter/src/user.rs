@@ -1,6 +1,6 @@
 //! Users in PostgreSQL.
 
-use crate::schema::{api_keys, sessions, users};
+use crate::schema::{api_keys, organizations, sessions, users};
 use crate::{corrupt, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -267,6 +267,23 @@ impl UserRepository for PgRepositories<'_> {
     fn count_users(&mut self, organization: OrganizationId) -> StoreResult<u64> {
         users::table
             .filter(live().and(users::organization_id.eq(organization.0)))
+            .count()
+            .get_result::<i64>(self.conn)
+            .map(|n| n as u64)
+            .map_err(store_error)
+    }
+
+    fn count_users_with_role_within(
+        &mut self,
+        root: OrganizationId,
+        role: Role,
+    ) -> StoreResult<u64> {
+        users::table
+            .inner_join(organizations::table.on(organizations::id.eq(users::organization_id)))
+            .filter(live())
+            .filter(organizations::deleted_at.is_null())
+            .filter(organizations::path.contains(vec![root.0]))
+            .filter(users::roles.contains(vec![role.as_str()]))
             .count()
             .get_result::<i64>(self.conn)
             .map(|n| n as u64)

@@ -47,17 +47,27 @@ impl TestDatabase {
 
     /// A fresh, migrated database.
     pub fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let server = server();
+        Self::create(server, &server.template_db)
+    }
+
+    /// A fresh database without any migration applied (for testing migrations).
+    pub fn empty() -> Self {
+        Self::create(server(), "template0")
+    }
+
+    fn create(server: &Server, template: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "t_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
+        // Copying a template fails while another copy of it is being made.
         let _serial = server.create_lock.lock().unwrap_or_else(|p| p.into_inner());
         admin(
             server,
-            &format!("CREATE DATABASE {name} TEMPLATE {}", server.template_db),
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
         );
         Self {
             url: server.url_template.replace("{db}", &name),

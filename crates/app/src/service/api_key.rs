@@ -83,7 +83,10 @@ impl<S: Store> ApiKeys for Services<S> {
             let found = r.api_key_by_uuid(key)?.ok_or(ServiceError::NotFound)?;
             let owner = r.user(found.user_id)?.ok_or(ServiceError::NotFound)?;
             key_owner(r, actor, owner.uuid)?;
-            r.revoke_api_key(found.id, now)?;
+            if !r.revoke_api_key(found.id, now)? {
+                // Revoked meanwhile by someone else: from here it no longer exists.
+                return Err(ServiceError::NotFound);
+            }
             let fields = json!({ "user_id": owner.uuid, "revoked": true });
             audit(
                 r,

@@ -1,6 +1,6 @@
 //! The use cases: the inbound ports of `orgplane-ports`, implemented over its outbound
-//! ports. Every use case runs in one store transaction; every mutation writes its audit
-//! entry in that same transaction.
+//! ports. Every change is written in one store transaction, together with its audit entry
+//! (access-log records of password checks and refused credentials have their own).
 
 mod api_key;
 mod auth;

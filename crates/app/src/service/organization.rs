@@ -5,7 +5,7 @@ use super::{
     audit, grow, locked_organization, organization_to_grow, reachable_organization, Change,
     Services,
 };
-use orgplane_domain::access::{Actor, Permission};
+use orgplane_domain::access::{Actor, Denied, Permission, Role};
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch, Permalink,
 };
@@ -232,6 +232,12 @@ impl<S: Store> Organizations for Services<S> {
             }
             if org.permalink.as_str() == PLATFORM_PERMALINK && org.parent_id.is_none() {
                 return Err(ServiceError::Conflict(Conflict::PlatformOrganization));
+            }
+            // Deleting an organization deletes its users: the platform-admin rule holds.
+            if !actor.is_platform_admin()
+                && r.count_users_with_role_within(org.id, Role::PlatformAdmin)? > 0
+            {
+                return Err(ServiceError::Forbidden(Denied::Forbidden));
             }
             let children = r.count_children(org.id)?;
             if children > 0 && !cascade {
