@@ -919,3 +919,36 @@ fn every_mutation_route_writes_its_audit_entry() {
     )
     .assert_problem(400);
 }
+
+#[test]
+fn wrong_current_passwords_count_against_the_client_too() {
+    let app = TestApp::spawn_with(&[("ORGPLANE__AUTH__LOGIN_MAX_FAILURES_PER_CLIENT", "2")]);
+    let t = app.tenant("Acme", None, "admin");
+    let other = app.tenant("Globex", None, "admin");
+    for _ in 0..2 {
+        let body = json!({"password": "a brand new password", "current_password": "a wrong guess"});
+        app.patch(&format!("/users/{}", t.user), &t.key, body)
+            .assert_problem(400);
+    }
+    // Same client (127.0.0.1), another address: the client has used up its failures.
+    let r = app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": other.email, "password": other.password})),
+    );
+    r.assert_problem(429);
+    let log = app.get(
+        &format!("/orgs/{}/access_log?status=FAILURE", t.org),
+        &t.key,
+    );
+    assert!(
+        log.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["client_ip"] == "127.0.0.1"),
+        "{}",
+        log.text
+    );
+}

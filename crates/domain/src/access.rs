@@ -183,6 +183,8 @@ pub struct Actor {
     pub roles: Vec<Role>,
     /// The credential used.
     pub credential: CredentialKind,
+    /// Where the request came from (for the access log and throttling), if known.
+    pub client_ip: Option<String>,
 }
 
 /// Why an actor may not do something.
@@ -279,6 +281,7 @@ mod tests {
             home,
             roles: roles.to_vec(),
             credential,
+            client_ip: None,
         }
     }
 

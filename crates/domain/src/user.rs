@@ -2,7 +2,7 @@
 
 use crate::access::Role;
 use crate::organization::{DomainName, OrganizationId, PhoneNumber};
-use crate::text::{Text, TextError};
+use crate::text::Text;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
@@ -251,11 +251,6 @@ impl User {
         }
         true
     }
-}
-
-/// Parses a user name.
-pub fn parse_user_name(raw: &str) -> Result<UserName, TextError> {
-    UserName::parse(raw)
 }
 
 #[cfg(test)]

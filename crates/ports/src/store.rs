@@ -42,7 +42,7 @@ pub enum Unique {
     Email,
     /// Hashes of keys and tokens.
     SecretHash,
-    /// Idempotency keys.
+    /// Any other uniqueness rule.
     Other,
 }
 

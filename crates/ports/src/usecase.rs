@@ -57,9 +57,6 @@ pub enum Conflict {
     /// Another user has this e-mail address.
     #[error("a user with this e-mail address already exists")]
     EmailTaken,
-    /// The bootstrap already ran.
-    #[error("the platform is already bootstrapped")]
-    AlreadyBootstrapped,
     /// Deleting oneself would lock the caller out.
     #[error("you cannot delete yourself")]
     DeleteSelf,

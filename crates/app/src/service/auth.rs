@@ -41,8 +41,9 @@ fn touch_interval() -> Duration {
     Duration::seconds(60)
 }
 
-fn actor(user: &User, credential: CredentialKind) -> Actor {
+fn actor(user: &User, credential: CredentialKind, client_ip: &Option<String>) -> Actor {
     Actor {
+        client_ip: client_ip.clone(),
         user_id: user.id,
         user_uuid: user.uuid,
         email: user.email.clone(),
@@ -144,6 +145,7 @@ impl<S: Store> Services<S> {
                             id: key.id,
                             mode: key.mode,
                         },
+                        client_ip,
                     )))
                 }
                 _ => Ok(Err(Some((
@@ -168,9 +170,11 @@ impl<S: Store> Services<S> {
             };
             let live = session.revoked_at.is_none() && now < session.expires_at;
             match r.user(session.user_id)? {
-                Some(user) if live => {
-                    Ok(Ok(actor(&user, CredentialKind::Session { id: session.id })))
-                }
+                Some(user) if live => Ok(Ok(actor(
+                    &user,
+                    CredentialKind::Session { id: session.id },
+                    client_ip,
+                ))),
                 user => Ok(Err(Some((
                     session.organization_id,
                     session.user_id,
@@ -311,7 +315,11 @@ impl<S: Store> Authentication for Services<S> {
                 now,
             )?;
             r.record_login(user.id, now)?;
-            let me = actor(&user, CredentialKind::Session { id: session.id });
+            let me = actor(
+                &user,
+                CredentialKind::Session { id: session.id },
+                &client_ip,
+            );
             let fields = serde_json::json!({ "expires_at": expires_at });
             let change = Change {
                 action: "session.create",

@@ -113,6 +113,7 @@ impl<S: Store> Services<S> {
                 home: org.id,
                 roles: user.roles.clone(),
                 credential: CredentialKind::Console,
+                client_ip: None,
             };
             let fields =
                 json!({ "organization_id": org.uuid, "user_id": user.uuid, "email": user.email });

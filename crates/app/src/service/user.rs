@@ -226,7 +226,7 @@ impl<S: Store> Users for Services<S> {
         // The check is a login attempt in all but name: throttled and in the access log.
         if is_self && patch.password.is_some() {
             let current = patch.current_password.as_ref().map_or("", |p| p.expose());
-            match self.check_password(target.email.as_str(), current, &None)? {
+            match self.check_password(target.email.as_str(), current, &actor.client_ip)? {
                 PasswordCheck::Verified { attempt, .. } => {
                     self.tx(|r| Ok(r.mark_access_success(attempt)?))?
                 }
