@@ -952,3 +952,67 @@ fn wrong_current_passwords_count_against_the_client_too() {
         log.text
     );
 }
+
+#[test]
+fn bad_log_queries_and_login_bodies_are_refused() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    app.get("/orgs", &t.key);
+    let before = app.fingerprint();
+    for (path, field) in [
+        (
+            format!("/orgs/{}/access_log?action=TELEPORT", t.org),
+            Some("action"),
+        ),
+        (
+            format!("/orgs/{}/audit_log?from=yesterday", t.org),
+            Some("from"),
+        ),
+        (
+            format!("/orgs/{}/children_audit?to=soon", t.org),
+            Some("to"),
+        ),
+        (
+            format!("/orgs/{}/audit_log?limit=1000", t.org),
+            Some("limit"),
+        ),
+        (
+            format!("/orgs/{}/access_log?cursor=nope", t.org),
+            Some("cursor"),
+        ),
+        (format!("/users/{}/api_keys?limit=0", t.user), Some("limit")),
+        (format!("/orgs/{}/users?cursor=nope", t.org), Some("cursor")),
+    ] {
+        let r = app.get(&path, &t.key);
+        r.assert_problem(400);
+        assert_eq!(
+            r.body["errors"][0]["field"],
+            json!(field),
+            "{path}: {}",
+            r.text
+        );
+    }
+    for (body, field) in [
+        (json!({"email": t.email}), None),
+        (
+            json!({"email": t.email, "password": "x", "remember": true}),
+            None,
+        ),
+        (json!({"email": 42, "password": "x"}), Some("email")),
+        (
+            json!({"email": format!("{}@acme.example", "a".repeat(300)), "password": "x"}),
+            Some("email"),
+        ),
+    ] {
+        let r = app.call("POST", "/auth/login", None, Some(&body));
+        r.assert_problem(400);
+        if let Some(field) = field {
+            assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+        }
+    }
+    assert_eq!(
+        app.fingerprint(),
+        before,
+        "bad queries and bodies change nothing, not even the access log"
+    );
+}

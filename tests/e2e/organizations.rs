@@ -452,6 +452,22 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
             Some("cursor"),
         ),
         (
+            "search too long",
+            "GET",
+            format!("/orgs?search={}", "a".repeat(101)),
+            None,
+            400,
+            Some("search"),
+        ),
+        (
+            "parent filter not a uuid",
+            "GET",
+            "/orgs?parent_id=nope".into(),
+            None,
+            400,
+            Some("parent_id"),
+        ),
+        (
             "cascade not a bool",
             "DELETE",
             format!("{org_path}?cascade=maybe"),

@@ -38,6 +38,11 @@ pub enum StartError {
 
 /// The use cases over PostgreSQL, wired as configured.
 pub fn services(settings: &Settings) -> Services<PgStore> {
+    services_over(PgStore::new(&settings.pool()), settings)
+}
+
+/// The use cases over an existing store (one pool per process).
+fn services_over(store: PgStore, settings: &Settings) -> Services<PgStore> {
     let auth = &settings.auth;
     let policy = AuthPolicy {
         session_ttl: chrono::Duration::minutes(i64::from(auth.session_ttl_minutes)),
@@ -46,7 +51,7 @@ pub fn services(settings: &Settings) -> Services<PgStore> {
         window: chrono::Duration::seconds(i64::from(auth.login_window_secs)),
     };
     Services::new(
-        PgStore::new(&settings.pool()),
+        store,
         Arc::new(SystemClock),
         Arc::new(system::Argon2Hasher::owasp()),
         Arc::new(system::OsSecrets),
@@ -80,7 +85,8 @@ impl Application {
             body_limit_bytes: settings.server.body_limit_bytes,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
-        let server = orgplane_http_adapter::serve(listener, Arc::new(services(settings)), http)
+        let services = Arc::new(services_over(store, settings));
+        let server = orgplane_http_adapter::serve(listener, services, http)
             .map_err(|source| StartError::Listen { addr, source })?;
         Ok(Self { port, server })
     }

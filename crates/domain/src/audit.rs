@@ -28,10 +28,9 @@ pub struct NewAuditEntry {
 }
 
 /// A recorded change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// Integer key (orders the log).
-    #[serde(skip)]
     pub id: i64,
     /// The organization, by public id.
     pub organization_id: Uuid,

@@ -138,9 +138,7 @@ pub async fn list(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let user = user.into_inner();
-    let mut errors = Vec::new();
-    let page = query.parse(&mut errors);
-    check(errors)?;
+    let page = query.page()?;
     let found = run(&state, move |uc| uc.list_api_keys(&actor, user, page)).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found.map(ApiKeyResponse::from))))
 }

@@ -176,7 +176,16 @@ pub struct PageParams {
 }
 
 impl PageParams {
-    /// Parses into a page request, collecting field errors.
+    /// Parses into a page request, or a 400 naming the bad parameters.
+    pub fn page(&self) -> Result<PageRequest, Problem> {
+        let mut errors = Vec::new();
+        let page = self.parse(&mut errors);
+        check(errors)?;
+        Ok(page)
+    }
+
+    /// Parses into a page request, collecting field errors (for routes with more query
+    /// parameters to check).
     pub fn parse(&self, errors: &mut Vec<FieldError>) -> PageRequest {
         let limit = match &self.limit {
             None => PageLimit::DEFAULT,

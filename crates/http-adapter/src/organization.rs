@@ -426,9 +426,7 @@ pub async fn children(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let mut errors = Vec::new();
-    let page = query.parse(&mut errors);
-    check(errors)?;
+    let page = query.page()?;
     let found = run(&state, move |uc| uc.list_children(&actor, id, page)).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(
         found.map(OrganizationResponse::from),

@@ -250,9 +250,7 @@ pub async fn list(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
-    let mut errors = Vec::new();
-    let page = query.parse(&mut errors);
-    check(errors)?;
+    let page = query.page()?;
     let found = run(&state, move |uc| uc.list_users(&actor, org, page)).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found.map(UserResponse::from))))
 }

@@ -95,23 +95,7 @@ impl OrganizationRepository for State {
         if self.permalink_taken(&new.permalink)? {
             return Err(StoreError::Conflict(Unique::Permalink));
         }
-        let id = OrganizationId(self.id());
-        let mut path = new.parent_path;
-        path.push(id);
-        let org = Organization {
-            id,
-            uuid: new.uuid,
-            name: new.name,
-            permalink: new.permalink,
-            profile: new.profile,
-            parent_id: new.parent,
-            path,
-            limit: new.limit,
-            customizations: new.customizations,
-            suspended_at: None,
-            created_at: new.now,
-            updated_at: new.now,
-        };
+        let org = new.into_organization(OrganizationId(self.id()));
         self.organizations.push((org.clone(), None));
         Ok(org)
     }
@@ -224,24 +208,7 @@ impl UserRepository for State {
         if self.live_users().any(|u| u.email == new.email) {
             return Err(StoreError::Conflict(Unique::Email));
         }
-        let user = User {
-            id: UserId(self.id()),
-            uuid: new.uuid,
-            email: new.email,
-            name: new.name,
-            phone_number: new.phone_number,
-            password_hash: new.password_hash,
-            verified_email: new.verified_email,
-            pending_invite: new.pending_invite,
-            roles: new.roles,
-            email_preferences: new.email_preferences,
-            last_login_time: None,
-            previous_emails: Vec::new(),
-            home_organization_id: new.organization_id,
-            current_organization_id: new.organization_id,
-            created_at: new.now,
-            updated_at: new.now,
-        };
+        let user = new.into_user(UserId(self.id()));
         self.users.push((user.clone(), None));
         Ok(user)
     }
@@ -331,12 +298,11 @@ impl UserRepository for State {
     }
 
     fn delete_user(&mut self, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
-        for (user, deleted) in self
+        for (_, deleted) in self
             .users
             .iter_mut()
             .filter(|(u, d)| u.id == id && d.is_none())
         {
-            let _ = user;
             *deleted = Some(now);
         }
         for (key, _) in self
@@ -346,13 +312,7 @@ impl UserRepository for State {
         {
             key.revoked_at = Some(now);
         }
-        for (session, _) in self
-            .sessions
-            .iter_mut()
-            .filter(|(s, _)| s.user_id == id && s.revoked_at.is_none())
-        {
-            session.revoked_at = Some(now);
-        }
+        self.end_sessions(id, None, now);
         Ok(())
     }
 }

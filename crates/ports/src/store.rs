@@ -121,6 +121,28 @@ pub enum Lock {
     Update,
 }
 
+impl InsertOrganization {
+    /// The organization this insert makes, once the store has given it `id`.
+    pub fn into_organization(self, id: OrganizationId) -> Organization {
+        let mut path = self.parent_path;
+        path.push(id);
+        Organization {
+            id,
+            uuid: self.uuid,
+            name: self.name,
+            permalink: self.permalink,
+            profile: self.profile,
+            parent_id: self.parent,
+            path,
+            limit: self.limit,
+            customizations: self.customizations,
+            suspended_at: None,
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
+}
+
 /// Which organizations to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationFilter {
@@ -198,6 +220,30 @@ pub struct InsertUser {
     pub organization_id: OrganizationId,
     /// Creation time.
     pub now: DateTime<Utc>,
+}
+
+impl InsertUser {
+    /// The user this insert makes, once the store has given it `id`.
+    pub fn into_user(self, id: UserId) -> User {
+        User {
+            id,
+            uuid: self.uuid,
+            email: self.email,
+            name: self.name,
+            phone_number: self.phone_number,
+            password_hash: self.password_hash,
+            verified_email: self.verified_email,
+            pending_invite: self.pending_invite,
+            roles: self.roles,
+            email_preferences: self.email_preferences,
+            last_login_time: None,
+            previous_emails: Vec::new(),
+            home_organization_id: self.organization_id,
+            current_organization_id: self.organization_id,
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
 }
 
 /// Users.

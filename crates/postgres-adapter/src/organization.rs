@@ -138,22 +138,9 @@ impl OrganizationRepository for PgRepositories<'_> {
         ))
         .get_result(self.conn)
         .map_err(store_error)?;
-        let mut path: Vec<i64> = new.parent_path.iter().map(|o| o.0).collect();
-        path.push(id);
-        let org = Organization {
-            id: OrganizationId(id),
-            uuid: new.uuid,
-            name: new.name,
-            permalink: new.permalink,
-            profile: new.profile,
-            parent_id: new.parent,
-            path: path.iter().copied().map(OrganizationId).collect(),
-            limit: new.limit,
-            customizations: new.customizations,
-            suspended_at: None,
-            created_at: new.now,
-            updated_at: new.now,
-        };
+        // The id is drawn first because the row's own path ends with it.
+        let org = new.into_organization(OrganizationId(id));
+        let path: Vec<i64> = org.path.iter().map(|o| o.0).collect();
         diesel::insert_into(organizations::table)
             .values((
                 organizations::id.eq(id),

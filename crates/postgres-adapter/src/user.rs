@@ -173,24 +173,8 @@ impl PgRepositories<'_> {
 
 impl UserRepository for PgRepositories<'_> {
     fn insert_user(&mut self, new: InsertUser) -> StoreResult<User> {
-        let user = User {
-            id: UserId(0),
-            uuid: new.uuid,
-            email: new.email,
-            name: new.name,
-            phone_number: new.phone_number,
-            password_hash: new.password_hash,
-            verified_email: new.verified_email,
-            pending_invite: new.pending_invite,
-            roles: new.roles,
-            email_preferences: new.email_preferences,
-            last_login_time: None,
-            previous_emails: Vec::new(),
-            home_organization_id: new.organization_id,
-            current_organization_id: new.organization_id,
-            created_at: new.now,
-            updated_at: new.now,
-        };
+        // The database assigns the id; everything else is known already.
+        let user = new.into_user(UserId(0));
         let id: i64 = diesel::insert_into(users::table)
             .values((
                 users::uuid.eq(user.uuid),

@@ -97,26 +97,19 @@ impl Organization {
         self.path.contains(&ancestor)
     }
 
-    /// The path a new child of this organization gets, or why it may not have one.
+    /// Whether this organization may have one more level below it. (The child's path is
+    /// this path plus the child's own id, which the store assigns.)
     ///
     /// ```
     /// # use orgplane_domain::organization::*;
-    /// # let parent = orgplane_domain::organization::fixtures::organization(1, None);
-    /// let path = parent.child_path(OrganizationId(2)).unwrap();
-    /// assert_eq!(path, vec![OrganizationId(1), OrganizationId(2)]);
+    /// let parent = orgplane_domain::organization::fixtures::organization(1, None);
+    /// assert_eq!(parent.check_can_have_children(), Ok(()));
     /// ```
-    pub fn child_path(&self, child: OrganizationId) -> Result<Vec<OrganizationId>, HierarchyError> {
+    pub fn check_can_have_children(&self) -> Result<(), HierarchyError> {
         if self.depth() >= MAX_DEPTH {
             return Err(HierarchyError::TooDeep { max: MAX_DEPTH });
         }
-        let mut path = self.path.clone();
-        path.push(child);
-        Ok(path)
-    }
-
-    /// Whether this organization may have one more level below it.
-    pub fn check_can_have_children(&self) -> Result<(), HierarchyError> {
-        self.child_path(OrganizationId(0)).map(|_| ())
+        Ok(())
     }
 
     /// Applies a validated change and reports which fields really changed.
@@ -258,7 +251,7 @@ mod tests {
         }
         assert_eq!(org.depth(), MAX_DEPTH);
         assert_eq!(
-            org.child_path(OrganizationId(99)),
+            org.check_can_have_children(),
             Err(HierarchyError::TooDeep { max: MAX_DEPTH })
         );
     }
