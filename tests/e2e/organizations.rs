@@ -237,6 +237,81 @@ fn customizations_are_read_and_replaced_whole() {
 }
 
 #[test]
+fn customizations_read_back_exactly_whatever_numbers_they_hold() {
+    let app = TestApp::spawn();
+    let org = app.create_org(&app.admin_key, json!({"name": "Acme"}));
+    let path = format!("/orgs/{}/customizations", id(&org));
+    let auth = format!("Bearer {}", app.admin_key);
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    // The extremes of what JSON numbers can hold here, and text beyond ASCII.
+    let raw = r#"{"customizations": {"max": 1.7976931348623157e308, "min": -1.7976931348623157e308,
+        "tiny": 5e-324, "normal_min": 2.2250738585072014e-308, "tenth": 0.1, "big": 1e21,
+        "huge_int": 123456789012345678901234567890, "u64": 18446744073709551615,
+        "i64": -9223372036854775808, "neg_zero": -0.0, "one": 1.0,
+        "nested": {"list": [1, 2.5, "ä😀", null, true]}}}"#;
+    let put = app.raw("PUT", &path, &headers, raw.as_bytes());
+    assert_eq!(put.status, 200, "{}", put.text);
+    let sent: Value = serde_json::from_str(raw).unwrap();
+    // Every route that reads the organization keeps working and reads back what was sent
+    // (-0.0 reads back as 0.0: JSON numbers have one zero).
+    for read in [app.get(&path, &app.admin_key).body, put.body.clone()] {
+        assert_eq!(read, sent, "customizations changed on the way through");
+        assert_eq!(read["customizations"]["neg_zero"].to_string(), "0.0");
+    }
+    let whole = app.get(&format!("/orgs/{}", id(&org)), &app.admin_key);
+    assert_eq!(whole.status, 200, "{}", whole.text);
+    assert_eq!(whole.body["customizations"], sent["customizations"]);
+    let listed = app.get("/orgs", &app.admin_key);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+}
+
+#[test]
+fn text_that_cannot_be_stored_is_refused_before_the_database() {
+    let app = TestApp::spawn();
+    let org = app.create_org(&app.admin_key, json!({"name": "Acme"}));
+    let path = format!("/orgs/{}/customizations", id(&org));
+    let before = app.fingerprint();
+    for body in [
+        json!({"customizations": {"a": "x\u{0}y"}}),
+        json!({"customizations": {"a\u{0}": 1}}),
+        json!({"customizations": {"deep": [{"b": "\u{0}"}]}}),
+    ] {
+        let r = app.put(&path, &app.admin_key, body);
+        r.assert_problem(400);
+        assert_eq!(r.body["errors"][0]["field"], "customizations", "{}", r.text);
+    }
+    let r = app.post(
+        "/orgs",
+        &app.admin_key,
+        json!({"name": "X", "customizations": {"a": "\u{0}"}}),
+    );
+    r.assert_problem(400);
+    for search in ["%00", "a%00b"] {
+        app.get(&format!("/orgs?search={search}"), &app.admin_key)
+            .assert_problem(400);
+    }
+    app.get(
+        &format!("/orgs/{}/audit_log?action=a%00", id(&org)),
+        &app.admin_key,
+    )
+    .assert_problem(400);
+    assert_eq!(app.fingerprint(), before);
+    // A NUL in the login e-mail is refused as input, not by the database, and not logged.
+    let login = app.call(
+        "POST",
+        "/auth/login",
+        None,
+        Some(&json!({"email": "admin\u{0}@platform.example", "password": "whatever it is"})),
+    );
+    login.assert_problem(400);
+    assert_eq!(login.body["errors"][0]["field"], "email");
+    assert_eq!(app.fingerprint(), before);
+}
+
+#[test]
 fn nesting_stops_at_the_documented_depth() {
     let app = TestApp::spawn();
     let mut parent = app.create_org(&app.admin_key, json!({"name": "Level 1"}));

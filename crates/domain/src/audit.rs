@@ -6,6 +6,29 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// Why an audit action filter was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be an action name such as `organization.update`")]
+pub struct ActionNameError;
+
+/// Checks the shape of a log action name (audit: `organization.update`; access log:
+/// `LOGIN`): ASCII letters, digits, `_` and `.`, at most 64 characters, e.g. to filter a
+/// log by it.
+///
+/// ```
+/// # use orgplane_domain::audit::check_action_name;
+/// assert!(check_action_name("organization.update").is_ok());
+/// assert!(check_action_name("Robert'); DROP").is_err());
+/// ```
+pub fn check_action_name(raw: &str) -> Result<&str, ActionNameError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    ok.then_some(raw).ok_or(ActionNameError)
+}
+
 /// A change to record: written in the same transaction as the change itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAuditEntry {

@@ -1,6 +1,34 @@
-//! Keyset pagination: a page size and an opaque cursor.
+//! Keyset pagination (a page size and an opaque cursor) and list search text.
 
+use crate::text::{Text, TextError};
 use std::fmt;
+
+/// Free text that narrows a list: trimmed, single-line, at most 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText(Text<100>);
+
+impl SearchText {
+    /// Parses search text; blank text means "no search" (`Ok(None)`).
+    ///
+    /// ```
+    /// # use orgplane_domain::page::SearchText;
+    /// assert_eq!(SearchText::parse("  acme ").unwrap().unwrap().as_str(), "acme");
+    /// assert_eq!(SearchText::parse("   ").unwrap(), None);
+    /// assert!(SearchText::parse("a\u{0}b").is_err());
+    /// ```
+    pub fn parse(raw: &str) -> Result<Option<Self>, TextError> {
+        match Text::parse(raw) {
+            Ok(text) => Ok(Some(Self(text))),
+            Err(TextError::Empty) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
 
 /// Why a page request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

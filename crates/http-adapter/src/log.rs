@@ -5,7 +5,7 @@ use crate::problem::Problem;
 use crate::{ListResponse, State};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
-use orgplane_domain::audit::{AccessLogEntry, AccessStatus, AuditEntry};
+use orgplane_domain::audit::{check_action_name, AccessLogEntry, AccessStatus, AuditEntry};
 use orgplane_ports::usecase::LogFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,9 +49,12 @@ impl LogParams {
         });
         let from = field(&mut e, "from", self.from.as_deref(), time);
         let to = field(&mut e, "to", self.to.as_deref(), time);
+        let action = field(&mut e, "action", self.action.as_deref(), |a| {
+            check_action_name(a).map(str::to_owned)
+        });
         check(e)?;
         Ok(LogFilter {
-            action: self.action,
+            action,
             status,
             from,
             to,

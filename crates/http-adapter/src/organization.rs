@@ -6,6 +6,7 @@ use crate::{ListResponse, State};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::*;
+use orgplane_domain::page::SearchText;
 use orgplane_ports::usecase::{FieldError, ListOrganizations, OrganizationView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -340,13 +341,13 @@ pub async fn list(
         q.parent_id.as_deref(),
         Uuid::parse_str,
     );
-    let search = q
-        .search
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        errors.push(FieldError::new("search", "must be at most 100 characters"));
-    }
+    let search = field(
+        &mut errors,
+        "search",
+        q.search.as_deref(),
+        SearchText::parse,
+    )
+    .flatten();
     check(errors)?;
     let found = run(&state, move |uc| {
         uc.list_organizations(

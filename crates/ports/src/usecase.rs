@@ -12,7 +12,7 @@ use orgplane_domain::organization::PhoneNumber;
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch,
 };
-use orgplane_domain::page::{Cursor, Page, PageLimit};
+use orgplane_domain::page::{Cursor, Page, PageLimit, SearchText};
 use orgplane_domain::user::{Email, EmailPreferences, Password, PasswordAttempt, User, UserName};
 use uuid::Uuid;
 
@@ -198,7 +198,7 @@ pub struct ListOrganizations {
     /// Only children of this organization.
     pub parent: Option<Uuid>,
     /// Text search in name and permalink.
-    pub search: Option<String>,
+    pub search: Option<SearchText>,
     /// Paging.
     pub page: PageRequest,
 }

@@ -225,6 +225,13 @@ impl<S: Store> Services<S> {
         password: &str,
         client_ip: &Option<String>,
     ) -> ServiceResult<PasswordCheck> {
+        // No address holds control characters, and the access log could not store NUL.
+        if email.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "email",
+                "must not contain control characters",
+            )]));
+        }
         let normalized = email.trim().to_ascii_lowercase();
         let parsed = Email::parse(email).ok();
         let now = self.clock.now();

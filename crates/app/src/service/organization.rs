@@ -178,7 +178,7 @@ impl<S: Store> Organizations for Services<S> {
             let filter = OrganizationFilter {
                 within: (!actor.is_platform_admin()).then_some(actor.home),
                 parent: parent.map(|p| p.id),
-                search: query.search.clone(),
+                search: query.search.as_ref().map(|s| s.as_str().to_owned()),
             };
             list(r, &filter, query.page)
         })

@@ -312,6 +312,9 @@ pub enum CustomizationsError {
     /// Serialized larger than [`CUSTOMIZATIONS_MAX_BYTES`].
     #[error("must serialize to at most {max} bytes", max = CUSTOMIZATIONS_MAX_BYTES)]
     TooLarge,
+    /// A key or string holds U+0000, which no text column can store.
+    #[error("must not contain the NUL character (U+0000) in any key or string")]
+    Nul,
 }
 
 /// Client-defined settings: any JSON object of at most [`CUSTOMIZATIONS_MAX_BYTES`].
@@ -325,11 +328,29 @@ impl Customizations {
         Self(serde_json::Map::new())
     }
 
-    /// Accepts a JSON object within the size limit.
+    /// Accepts a JSON object within the size limit whose keys and strings hold no NUL.
+    /// A negative zero becomes `0.0`: JSON stores hold one zero, and what is accepted
+    /// must read back exactly.
+    ///
+    /// ```
+    /// # use orgplane_domain::organization::{Customizations, CustomizationsError};
+    /// let c = Customizations::parse(serde_json::json!({"zero": -0.0})).unwrap();
+    /// assert_eq!(c.to_value().to_string(), r#"{"zero":0.0}"#);
+    /// assert_eq!(
+    ///     Customizations::parse(serde_json::json!({"a": "\u{0}"})),
+    ///     Err(CustomizationsError::Nul)
+    /// );
+    /// ```
     pub fn parse(value: serde_json::Value) -> Result<Self, CustomizationsError> {
-        let serde_json::Value::Object(map) = value else {
+        let serde_json::Value::Object(mut map) = value else {
             return Err(CustomizationsError::NotAnObject);
         };
+        for (key, value) in map.iter_mut() {
+            if key.contains('\0') {
+                return Err(CustomizationsError::Nul);
+            }
+            storable(value)?;
+        }
         let size = serde_json::to_vec(&map)
             .map(|v| v.len())
             .unwrap_or(usize::MAX);
@@ -347,6 +368,27 @@ impl Customizations {
     /// The object as a JSON value.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::Value::Object(self.0.clone())
+    }
+}
+
+/// Refuses NUL anywhere in `value` and turns `-0.0` into `0.0`.
+fn storable(value: &mut serde_json::Value) -> Result<(), CustomizationsError> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Err(CustomizationsError::Nul),
+        Value::Number(n) if n.as_f64() == Some(0.0) && n.is_f64() => {
+            *value = Value::from(0.0);
+            Ok(())
+        }
+        Value::Array(items) => items.iter_mut().try_for_each(storable),
+        Value::Object(map) => map.iter_mut().try_for_each(|(k, v)| {
+            if k.contains('\0') {
+                Err(CustomizationsError::Nul)
+            } else {
+                storable(v)
+            }
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -451,6 +493,25 @@ mod tests {
             Err(CustomizationsError::TooLarge)
         );
         assert!(Customizations::parse(serde_json::json!({"theme": "dark"})).is_ok());
+    }
+
+    #[test]
+    fn customizations_refuse_nul_at_any_depth() {
+        for bad in [
+            serde_json::json!({"a": "x\u{0}"}),
+            serde_json::json!({"a\u{0}": 1}),
+            serde_json::json!({"a": [{"b\u{0}": true}]}),
+            serde_json::json!({"a": {"b": ["\u{0}"]}}),
+        ] {
+            assert_eq!(Customizations::parse(bad), Err(CustomizationsError::Nul));
+        }
+    }
+
+    #[test]
+    fn a_negative_zero_is_kept_as_the_one_zero() {
+        let c = Customizations::parse(serde_json::json!({"a": [-0.0], "b": 0})).unwrap();
+        assert_eq!(c.to_value(), serde_json::json!({"a": [0.0], "b": 0}));
+        assert_eq!(c.to_value()["a"][0].to_string(), "0.0");
     }
 
     proptest! {
