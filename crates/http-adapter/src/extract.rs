@@ -1,12 +1,12 @@
-//! Getting requests in: the credential, JSON bodies, query values, and running use cases
-//! off the async workers.
+//! Getting requests in, for every surface: the credential, JSON bodies, query values,
+//! and running use cases off the async workers.
 
-use crate::problem::Problem;
+use crate::canonical::problem::Problem;
 use crate::State;
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest, ResponseError};
 use orgplane_domain::access::Actor;
 use orgplane_domain::page::{Cursor, PageLimit};
 use orgplane_ports::usecase::{
@@ -14,13 +14,13 @@ use orgplane_ports::usecase::{
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Runs a use case on the blocking pool (Diesel and argon2 block), keeping the request's
-/// tracing span.
-pub async fn run<T, F>(state: &web::Data<State>, work: F) -> Result<T, Problem>
+/// Runs work on the blocking pool (Diesel and argon2 block), keeping the request's
+/// tracing span. For routes that need no credential (login, readiness).
+pub async fn blocking<T, F>(state: &State, work: F) -> Result<T, ServiceError>
 where
     T: Send + 'static,
     F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
@@ -29,8 +29,7 @@ where
     let span = tracing::Span::current();
     web::block(move || span.in_scope(|| work(usecases.as_ref())))
         .await
-        .map_err(|e| Problem::from(ServiceError::Internal(format!("blocking task failed: {e}"))))?
-        .map_err(Problem::from)
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// The bearer secret of a request: `Authorization: Bearer`, `X-API-Key` or
@@ -60,28 +59,49 @@ pub fn client_ip(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }
 
-/// An authenticated caller.
-pub struct Authenticated(pub Actor);
+/// The caller of a route that needs a credential: the credential as presented, not yet
+/// checked. Checking it reads the database, so it happens in [`Caller::run`], in the same
+/// trip to the blocking pool as the use case. A request without any credential is
+/// refused at once, in the error shape `E` of the route's surface.
+pub struct Caller<E = Problem> {
+    credential: PresentedCredential,
+    surface: PhantomData<fn() -> E>,
+}
 
-impl FromRequest for Authenticated {
-    type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+impl<E> FromRequest for Caller<E>
+where
+    E: From<ServiceError> + ResponseError + 'static,
+{
+    type Error = E;
+    type Future = Ready<Result<Self, E>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secret = presented_secret(req);
-        let client_ip = client_ip(req);
-        let state = req.app_data::<web::Data<State>>().cloned();
-        Box::pin(async move {
-            let state = state
-                .ok_or_else(|| Problem::from(ServiceError::Internal("state missing".into())))?;
-            let secret = secret.ok_or_else(|| {
-                Problem::unauthenticated("Send a credential: `Authorization: Bearer <key or token>`, `X-API-Key` or `X-Server-API-Key`.")
-            })?;
-            let credential = PresentedCredential { secret, client_ip };
-            run(&state, move |uc| uc.authenticate(&credential))
-                .await
-                .map(Authenticated)
+        ready(match presented_secret(req) {
+            Some(secret) => Ok(Self {
+                credential: PresentedCredential {
+                    secret,
+                    client_ip: client_ip(req),
+                },
+                surface: PhantomData,
+            }),
+            None => Err(E::from(ServiceError::Unauthenticated)),
         })
+    }
+}
+
+impl<E> Caller<E> {
+    /// Authenticates the caller and runs `work` as it, in one trip to the blocking pool.
+    pub async fn run<T, F>(self, state: &State, work: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn UseCases, &Actor) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let credential = self.credential;
+        blocking(state, move |uc| {
+            let actor = uc.authenticate(&credential)?;
+            work(uc, &actor)
+        })
+        .await
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/healthz` and `/readyz`.
 
-use crate::extract::run;
-use crate::problem::Problem;
+use crate::canonical::problem::Problem;
+use crate::extract::blocking;
 use crate::State;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -15,6 +15,6 @@ pub async fn healthz() -> HttpResponse {
 /// The service can do its work: the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"), (status = 503, body = Problem)))]
 pub async fn readyz(state: web::Data<State>) -> Result<HttpResponse, Problem> {
-    run(&state, |uc| uc.ready()).await?;
+    blocking(&state, |uc| uc.ready()).await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })))
 }

@@ -1,7 +1,8 @@
 //! The OpenAPI 3 document (`/openapi.json`), generated from the routes, and a
 //! self-contained browsable page (`/docs`) that needs nothing from the internet.
 
-use crate::{api_key, health, log, organization, problem, session, user};
+use crate::canonical::{api_key, log, organization, problem, session, user};
+use crate::health;
 use actix_web::{get, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

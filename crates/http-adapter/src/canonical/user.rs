@@ -1,8 +1,9 @@
 //! `/orgs/{org_id}/users` and `/users/{user_id}`.
 
-use crate::extract::{check, field, nullable, parse_body, run, Authenticated, PageParams};
-use crate::problem::Problem;
-use crate::{ListResponse, NoContent, State};
+use super::{ListResponse, NoContent};
+use crate::canonical::problem::Problem;
+use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
+use crate::State;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::Role;
@@ -226,13 +227,15 @@ type UserList = ListResponse<UserResponse>;
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     org: web::Path<Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
     let new = parse_body::<CreateUser>(body.into_inner())?.parse()?;
-    let view = run(&state, move |uc| uc.create_user(&actor, org, new)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.create_user(actor, org, new))
+        .await?;
     let location = format!("/users/{}", view.user.uuid);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -245,13 +248,15 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     org: web::Path<Uuid>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
     let page = query.page()?;
-    let found = run(&state, move |uc| uc.list_users(&actor, org, page)).await?;
+    let found = caller
+        .run(&state, move |uc, actor| uc.list_users(actor, org, page))
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found.map(UserResponse::from))))
 }
 
@@ -261,11 +266,13 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn read(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let view = run(&state, move |uc| uc.get_user(&actor, id)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.get_user(actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(view)))
 }
 
@@ -275,13 +282,15 @@ pub async fn read(
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let patch = parse_body::<UpdateUser>(body.into_inner())?.parse()?;
-    let view = run(&state, move |uc| uc.update_user(&actor, id, patch)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.update_user(actor, id, patch))
+        .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(view)))
 }
 
@@ -291,10 +300,12 @@ pub async fn update(
     security(("bearer" = [])))]
 pub async fn remove(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<NoContent, Problem> {
     let id = id.into_inner();
-    run(&state, move |uc| uc.delete_user(&actor, id)).await?;
+    caller
+        .run(&state, move |uc, actor| uc.delete_user(actor, id))
+        .await?;
     Ok(NoContent)
 }

@@ -1,8 +1,9 @@
 //! `/orgs`: organizations and sub-organizations on the canonical surface.
 
-use crate::extract::{check, field, nullable, parse_body, run, Authenticated, PageParams};
-use crate::problem::Problem;
-use crate::{ListResponse, State};
+use super::ListResponse;
+use crate::canonical::problem::Problem;
+use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
+use crate::State;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::*;
@@ -308,11 +309,13 @@ type OrgList = ListResponse<OrganizationResponse>;
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let new = parse_body::<CreateOrganization>(body.into_inner())?.parse()?;
-    let view = run(&state, move |uc| uc.create_organization(&actor, new)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.create_organization(actor, new))
+        .await?;
     let location = format!("/orgs/{}", view.organization.uuid);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -325,7 +328,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, Problem> {
     let q = query.into_inner();
@@ -349,17 +352,18 @@ pub async fn list(
     )
     .flatten();
     check(errors)?;
-    let found = run(&state, move |uc| {
-        uc.list_organizations(
-            &actor,
-            ListOrganizations {
-                parent,
-                search,
-                page,
-            },
-        )
-    })
-    .await?;
+    let found = caller
+        .run(&state, move |uc, actor| {
+            uc.list_organizations(
+                actor,
+                ListOrganizations {
+                    parent,
+                    search,
+                    page,
+                },
+            )
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(
         found.map(OrganizationResponse::from),
     )))
@@ -371,11 +375,13 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn read(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let view = run(&state, move |uc| uc.get_organization(&actor, id)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.get_organization(actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(view)))
 }
 
@@ -385,13 +391,17 @@ pub async fn read(
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let patch = parse_body::<UpdateOrganization>(body.into_inner())?.parse()?;
-    let view = run(&state, move |uc| uc.update_organization(&actor, id, patch)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| {
+            uc.update_organization(actor, id, patch)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(view)))
 }
 
@@ -401,16 +411,17 @@ pub async fn update(
     security(("bearer" = [])))]
 pub async fn remove(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<DeleteParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let cascade = query.cascade.unwrap_or(false);
-    run(&state, move |uc| {
-        uc.delete_organization(&actor, id, cascade)
-    })
-    .await?;
+    caller
+        .run(&state, move |uc, actor| {
+            uc.delete_organization(actor, id, cascade)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(Deleted {
         message: "Organization deleted successfully",
     }))
@@ -422,13 +433,15 @@ pub async fn remove(
     security(("bearer" = [])))]
 pub async fn children(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let page = query.page()?;
-    let found = run(&state, move |uc| uc.list_children(&actor, id, page)).await?;
+    let found = caller
+        .run(&state, move |uc, actor| uc.list_children(actor, id, page))
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(
         found.map(OrganizationResponse::from),
     )))
@@ -440,11 +453,13 @@ pub async fn children(
     security(("bearer" = [])))]
 pub async fn read_customizations(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let view = run(&state, move |uc| uc.get_organization(&actor, id)).await?;
+    let view = caller
+        .run(&state, move |uc, actor| uc.get_organization(actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(CustomizationsBody {
         customizations: view.organization.customizations.to_value(),
     }))
@@ -456,7 +471,7 @@ pub async fn read_customizations(
     security(("bearer" = [])))]
 pub async fn replace_customizations(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
@@ -464,10 +479,11 @@ pub async fn replace_customizations(
     let body = parse_body::<CustomizationsBody>(body.into_inner())?;
     let customizations = Customizations::parse(body.customizations)
         .map_err(|e| Problem::invalid(vec![FieldError::new("customizations", e)]))?;
-    let saved = run(&state, move |uc| {
-        uc.put_customizations(&actor, id, customizations)
-    })
-    .await?;
+    let saved = caller
+        .run(&state, move |uc, actor| {
+            uc.put_customizations(actor, id, customizations)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(CustomizationsBody {
         customizations: saved.to_value(),
     }))

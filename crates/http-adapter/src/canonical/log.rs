@@ -1,8 +1,9 @@
 //! `/orgs/{org_id}/access_log`, `/audit_log` and `/children_audit`.
 
-use crate::extract::{check, field, run, Authenticated, PageParams};
-use crate::problem::Problem;
-use crate::{ListResponse, State};
+use super::ListResponse;
+use crate::canonical::problem::Problem;
+use crate::extract::{check, field, Caller, PageParams};
+use crate::State;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::audit::{check_action_name, AccessLogEntry, AccessStatus, AuditEntry};
@@ -139,13 +140,15 @@ type AuditList = ListResponse<AuditLogResponse>;
     security(("bearer" = [])))]
 pub async fn access_log(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let filter = query.into_inner().parse()?;
-    let page = run(&state, move |uc| uc.access_log(&actor, id, filter)).await?;
+    let page = caller
+        .run(&state, move |uc, actor| uc.access_log(actor, id, filter))
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page.map(AccessLogResponse::from))))
 }
 
@@ -155,11 +158,11 @@ pub async fn access_log(
     security(("bearer" = [])))]
 pub async fn audit_log(
     state: web::Data<State>,
-    actor: Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
 ) -> Result<HttpResponse, Problem> {
-    audit(state, actor, id, query, false).await
+    audit(state, caller, id, query, false).await
 }
 
 /// The audit log of all sub-organizations (at any depth), newest first.
@@ -168,30 +171,31 @@ pub async fn audit_log(
     security(("bearer" = [])))]
 pub async fn children_audit(
     state: web::Data<State>,
-    actor: Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
 ) -> Result<HttpResponse, Problem> {
-    audit(state, actor, id, query, true).await
+    audit(state, caller, id, query, true).await
 }
 
 /// The two audit routes differ only in the scope they read.
 async fn audit(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<LogParams>,
     descendants: bool,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let filter = query.into_inner().parse()?;
-    let page = run(&state, move |uc| {
-        if descendants {
-            uc.children_audit(&actor, id, filter)
-        } else {
-            uc.audit_log(&actor, id, filter)
-        }
-    })
-    .await?;
+    let page = caller
+        .run(&state, move |uc, actor| {
+            if descendants {
+                uc.children_audit(actor, id, filter)
+            } else {
+                uc.audit_log(actor, id, filter)
+            }
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page.map(AuditLogResponse::from))))
 }

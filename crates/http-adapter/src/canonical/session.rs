@@ -1,8 +1,9 @@
 //! `/auth/login` and `/auth/logout`.
 
-use crate::extract::{client_ip, parse_body, run, Authenticated};
-use crate::problem::Problem;
-use crate::{NoContent, State};
+use super::NoContent;
+use crate::canonical::problem::Problem;
+use crate::extract::{blocking, client_ip, parse_body, Caller};
+use crate::State;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub async fn login(
         ]));
     }
     let ip = client_ip(&req);
-    let grant = run(&state, move |uc| uc.login(&email, &password, ip)).await?;
+    let grant = blocking(&state, move |uc| uc.login(&email, &password, ip)).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: grant.token,
         expires_at: grant.expires_at,
@@ -53,10 +54,9 @@ pub async fn login(
 
 /// End the session whose token authenticates this request.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Logged out"), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn logout(
-    state: web::Data<State>,
-    Authenticated(actor): Authenticated,
-) -> Result<NoContent, Problem> {
-    run(&state, move |uc| uc.logout(&actor)).await?;
+pub async fn logout(state: web::Data<State>, caller: Caller) -> Result<NoContent, Problem> {
+    caller
+        .run(&state, move |uc, actor| uc.logout(actor))
+        .await?;
     Ok(NoContent)
 }

@@ -1,8 +1,9 @@
 //! `/users/{user_id}/api_keys` and `/api_keys/{key_id}`.
 
-use crate::extract::{check, optional_json, parse_body, run, Authenticated, PageParams};
-use crate::problem::Problem;
-use crate::{ListResponse, NoContent, State};
+use super::{ListResponse, NoContent};
+use crate::canonical::problem::Problem;
+use crate::extract::{check, optional_json, parse_body, Caller, PageParams};
+use crate::State;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::{ApiKey, ApiKeyMode};
@@ -86,7 +87,7 @@ type KeyList = ListResponse<ApiKeyResponse>;
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     user: web::Path<Uuid>,
     req: HttpRequest,
     body: web::Bytes,
@@ -120,10 +121,11 @@ pub async fn create(
                 }
             });
     check(errors)?;
-    let created = run(&state, move |uc| {
-        uc.create_api_key(&actor, user, mode, active_until)
-    })
-    .await?;
+    let created = caller
+        .run(&state, move |uc, actor| {
+            uc.create_api_key(actor, user, mode, active_until)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyResponse::from(created)))
 }
 
@@ -133,13 +135,15 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     user: web::Path<Uuid>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let user = user.into_inner();
     let page = query.page()?;
-    let found = run(&state, move |uc| uc.list_api_keys(&actor, user, page)).await?;
+    let found = caller
+        .run(&state, move |uc, actor| uc.list_api_keys(actor, user, page))
+        .await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found.map(ApiKeyResponse::from))))
 }
 
@@ -149,10 +153,12 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn revoke(
     state: web::Data<State>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     key: web::Path<Uuid>,
 ) -> Result<NoContent, Problem> {
     let key = key.into_inner();
-    run(&state, move |uc| uc.revoke_api_key(&actor, key)).await?;
+    caller
+        .run(&state, move |uc, actor| uc.revoke_api_key(actor, key))
+        .await?;
     Ok(NoContent)
 }

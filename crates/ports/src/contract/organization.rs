@@ -1,0 +1,249 @@
+//! Contract cases: organizations, the hierarchy and its locks.
+
+use super::*;
+use crate::store::*;
+use orgplane_domain::organization::*;
+use orgplane_domain::page::Cursor;
+
+/// An inserted organization reads back equal, by key and by public id.
+pub fn organization_round_trips<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    assert_eq!(org.path, vec![org.id]);
+    assert_eq!(org.parent_id, None);
+    assert_eq!(
+        org.profile.country_code.map(|c| c.as_str().to_owned()),
+        Some("DE".into())
+    );
+    assert_eq!(must(&store, |r| r.organization(org.id)), Some(org.clone()));
+    assert_eq!(
+        must(&store, |r| r.organization_by_uuid(org.uuid)),
+        Some(org.clone())
+    );
+    assert_eq!(
+        must(&store, |r| r.organization_by_uuid(Uuid::new_v4())),
+        None
+    );
+}
+/// A sub-organization's path is its parent's plus itself.
+pub fn sub_organization_path_extends_the_parent_path<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let child = insert_org(&store, "Child", Some(&root));
+    let grandchild = insert_org(&store, "Grandchild", Some(&child));
+    assert_eq!(grandchild.path, vec![root.id, child.id, grandchild.id]);
+    assert_eq!(grandchild.parent_id, Some(child.id));
+    assert_eq!(must(&store, |r| r.count_children(root.id)), 1);
+}
+/// Two live organizations never share a permalink; a deleted one frees its permalink.
+pub fn permalinks_are_unique_among_live_organizations<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let first = insert_org(&store, "Acme", None);
+    assert!(must(&store, |r| r.permalink_taken(&first.permalink)));
+    let again = store.transaction(|r| r.insert_organization(new_org("Acme", None)));
+    assert_eq!(again, Err(StoreError::Conflict(Unique::Permalink)));
+    must(&store, |r| r.delete_organization_subtree(first.id, t(1)));
+    assert!(!must(&store, |r| r.permalink_taken(&first.permalink)));
+    insert_org(&store, "Acme", None);
+}
+/// Filters combine; pages follow the key order without gaps or repeats.
+pub fn listing_filters_and_pages_by_key<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "Alpha Mail", Some(&root));
+    let b = insert_org(&store, "Beta", Some(&root));
+    let a1 = insert_org(&store, "Alpha Sub", Some(&a));
+    let other = insert_org(&store, "Other", None);
+
+    let ids = |f: OrganizationFilter, after: Option<Cursor>, limit: usize| -> Vec<OrganizationId> {
+        must(&store, |r| r.list_organizations(&f, after, limit))
+            .into_iter()
+            .map(|o| o.id)
+            .collect()
+    };
+    let within = |id| OrganizationFilter {
+        within: Some(id),
+        ..Default::default()
+    };
+
+    assert_eq!(
+        ids(within(root.id), None, 10),
+        vec![root.id, a.id, b.id, a1.id]
+    );
+    assert_eq!(ids(within(a.id), None, 10), vec![a.id, a1.id]);
+    assert_eq!(ids(OrganizationFilter::default(), None, 10).len(), 5);
+    assert_eq!(
+        ids(
+            OrganizationFilter {
+                parent: Some(root.id),
+                ..Default::default()
+            },
+            None,
+            10
+        ),
+        vec![a.id, b.id]
+    );
+    let search = OrganizationFilter {
+        within: Some(root.id),
+        search: Some("ALPHA".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(search, None, 10), vec![a.id, a1.id]);
+    let first_page = ids(within(root.id), None, 2);
+    assert_eq!(first_page, vec![root.id, a.id]);
+    assert_eq!(
+        ids(within(root.id), Some(Cursor::after(a.id.0)), 2),
+        vec![b.id, a1.id]
+    );
+    assert!(ids(within(root.id), None, 10)
+        .iter()
+        .all(|id| *id != other.id));
+}
+/// Every mutable field survives a save.
+pub fn updates_persist<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let mut org = insert_org(&store, "Acme", None);
+    org.apply(OrganizationPatch {
+        name: Some(OrganizationName::parse("Acme Two").expect("name")),
+        city: Some(Some(City::parse("Berlin").expect("city"))),
+        country_code: Some(None),
+        limit: Some(None),
+        customizations: Some(
+            Customizations::parse(serde_json::json!({"a": [1, 2]})).expect("json"),
+        ),
+        ..Default::default()
+    });
+    org.updated_at = t(5);
+    must(&store, |r| r.update_organization(&org));
+    assert_eq!(must(&store, |r| r.organization(org.id)), Some(org));
+}
+/// Deleting an organization deletes its descendants and nothing else.
+pub fn deleting_a_subtree_leaves_the_rest<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "A", Some(&root));
+    let a1 = insert_org(&store, "A1", Some(&a));
+    let b = insert_org(&store, "B", Some(&root));
+    let user = must(&store, |r| r.insert_user(new_user("a1@example.com", &a1)));
+
+    assert_eq!(
+        must(&store, |r| r.delete_organization_subtree(a.id, t(1))),
+        2
+    );
+    assert_eq!(must(&store, |r| r.organization(a.id)), None);
+    assert_eq!(must(&store, |r| r.organization(a1.id)), None);
+    assert_eq!(
+        must(&store, |r| r.user(user.id)),
+        None,
+        "users of deleted organizations go too"
+    );
+    assert!(must(&store, |r| r.organization(b.id)).is_some());
+    assert_eq!(must(&store, |r| r.count_children(root.id)), 1);
+}
+/// Work that fails inside a transaction leaves no trace.
+pub fn a_failed_transaction_changes_nothing<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let result: Result<(), StoreError> = store.transaction(|r| {
+        r.insert_organization(new_org("Ghost", None))?;
+        Err(StoreError::Internal("abort".into()))
+    });
+    assert!(result.is_err());
+    let all = must(&store, |r| {
+        r.list_organizations(&OrganizationFilter::default(), None, 10)
+    });
+    assert!(all.is_empty());
+}
+/// Locked reads return the live row as last committed, and nothing once it is deleted.
+pub fn locked_reads_see_the_live_row<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let user = must(&store, |r| {
+        r.insert_user(new_user("jane@example.com", &org))
+    });
+    for lock in [Lock::Share, Lock::Update] {
+        assert_eq!(
+            must(&store, |r| r.lock_organization(org.id, lock)),
+            Some(org.clone())
+        );
+    }
+    for lock in [Lock::Share, Lock::Update] {
+        assert_eq!(
+            must(&store, |r| r.lock_user(user.id, lock)),
+            Some(user.clone())
+        );
+    }
+    assert!(must(&store, |r| r.lock_path(&org.path)));
+    must(&store, |r| r.delete_organization_subtree(org.id, t(1)));
+    assert_eq!(
+        must(&store, |r| r.lock_organization(org.id, Lock::Update)),
+        None
+    );
+    assert_eq!(must(&store, |r| r.lock_user(user.id, Lock::Update)), None);
+    assert!(
+        !must(&store, |r| r.lock_path(&org.path)),
+        "a deleted organization cannot be locked"
+    );
+}
+/// A locked read in one transaction waits for another transaction holding the lock, and
+/// then sees its committed change: concurrent read-modify-writes cannot lose updates.
+pub fn a_locked_read_waits_for_the_concurrent_writer<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let org = insert_org(&store, "Acme", None);
+    let ((), seen) = race(
+        &store,
+        |r, hold| {
+            let mut mine = r.lock_organization(org.id, Lock::Update)?.expect("live");
+            hold();
+            let city = City::parse("Berlin").expect("city");
+            mine.apply(OrganizationPatch {
+                city: Some(Some(city)),
+                ..Default::default()
+            });
+            r.update_organization(&mine)
+        },
+        |r| r.lock_organization(org.id, Lock::Update),
+    );
+    let city = seen
+        .expect("live")
+        .profile
+        .city
+        .map(|c| c.as_str().to_owned());
+    assert_eq!(city, Some("Berlin".to_owned()));
+}
+/// A sub-organization being added (its parent share-locked) while the parent's subtree is
+/// deleted ends up deleted too: no live organization under a deleted parent.
+pub fn a_child_added_while_its_parent_is_deleted_is_deleted_too<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let parent = insert_org(&store, "Parent", None);
+    let (child, deleted) = race(
+        &store,
+        |r, hold| {
+            let parent = r.lock_organization(parent.id, Lock::Share)?.expect("live");
+            hold();
+            r.insert_organization(new_org("Child", Some(&parent)))
+        },
+        |r| r.delete_organization_subtree(parent.id, t(1)),
+    );
+    assert_eq!(deleted, 2, "the parent and the child that landed meanwhile");
+    assert_eq!(must(&store, |r| r.organization(child.id)), None);
+}
+/// A sub-organization added deep below an organization while that organization is
+/// deleted is deleted too: adding locks the whole path, deleting locks the subtree.
+pub fn a_grandchild_added_while_an_ancestor_is_deleted_is_deleted_too<S: Store>(
+    make: &dyn Fn() -> S,
+) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let child = insert_org(&store, "Child", Some(&root));
+    let (grandchild, deleted) = race(
+        &store,
+        |r, hold| {
+            assert!(r.lock_path(&child.path)?);
+            hold();
+            r.insert_organization(new_org("Grandchild", Some(&child)))
+        },
+        |r| r.delete_organization_subtree(root.id, t(1)),
+    );
+    assert_eq!(deleted, 3);
+    assert_eq!(must(&store, |r| r.organization(grandchild.id)), None);
+}

@@ -1,0 +1,96 @@
+//! The transactional store and its repositories, one module per concept.
+//!
+//! Every use case runs its reads and writes inside one [`Store::transaction`], so a
+//! multi-step write (an organization and its audit entry, a user and its keys) lands
+//! whole or not at all.
+
+mod api_key;
+mod log;
+mod organization;
+mod session;
+mod user;
+
+pub use api_key::*;
+pub use log::*;
+pub use organization::*;
+pub use session::*;
+pub use user::*;
+
+/// What can go wrong in a store, independent of the technology behind it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken.
+    #[error("{0:?} already exists")]
+    Conflict(Unique),
+    /// The store cannot be reached right now (retry later).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or corrupted data.
+    #[error("store failure: {0}")]
+    Internal(String),
+}
+
+/// The uniqueness rules a store enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// Permalinks among live organizations.
+    Permalink,
+    /// E-mail addresses (case-insensitively) among live users.
+    Email,
+    /// Hashes of keys and tokens.
+    SecretHash,
+    /// Any other uniqueness rule.
+    Other,
+}
+
+/// A SHA-256 digest of a key or token.
+pub type SecretHash = [u8; 32];
+
+/// A transactional store.
+pub trait Store: Send + Sync + 'static {
+    /// Runs `work` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    fn transaction<T, E>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>;
+
+    /// Whether the store answers.
+    fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Every repository, as seen inside one transaction.
+pub trait Repositories:
+    OrganizationRepository
+    + UserRepository
+    + ApiKeyRepository
+    + SessionRepository
+    + AuditLogRepository
+    + AccessLogRepository
+{
+}
+
+impl<T> Repositories for T where
+    T: OrganizationRepository
+        + UserRepository
+        + ApiKeyRepository
+        + SessionRepository
+        + AuditLogRepository
+        + AccessLogRepository
+{
+}
+
+/// The result type of every repository method.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How a row read for a change is locked until the transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Others may read and share-lock it, not change it (e.g. a parent while a child is
+    /// added under it).
+    Share,
+    /// Nobody else may change or share-lock it (the row itself is being changed). Rows
+    /// that merely reference it (foreign keys) may still be written.
+    Update,
+}
