@@ -69,6 +69,23 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
         ("/api_keys/{key_id}", &["delete"]),
         ("/auth/login", &["post"]),
         ("/auth/logout", &["post"]),
+        ("/orgs/{org_id}/servers", &["get", "post"]),
+        ("/servers/{server_id}", &["get", "patch", "delete"]),
+        ("/servers/{server_id}/sending", &["get"]),
+        ("/orgs/{org_id}/ip_pools", &["get", "post"]),
+        ("/ip_pools/{pool_id}", &["get", "patch", "delete"]),
+        (
+            "/ip_pools/{pool_id}/ip_addresses/{ip_address_id}",
+            &["put", "delete"],
+        ),
+        ("/orgs/{org_id}/ip_addresses", &["get", "post"]),
+        ("/ip_addresses/{ip_address_id}", &["get", "patch", "delete"]),
+        ("/orgs/{org_id}/statistics", &["get"]),
+        ("/orgs/{org_id}/ip_allocation", &["get"]),
+        ("/orgs/{org_id}/consumption", &["get"]),
+        ("/events", &["post"]),
+        ("/api/v1/organizations/statistics", &["post"]),
+        ("/api/v1/organizations/ip_allocation", &["post"]),
     ];
     let mut documented: Vec<String> = paths
         .iter()
@@ -92,7 +109,10 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
         let path = path
             .replace("{org_id}", &app.platform_id)
             .replace("{user_id}", &app.admin_user_id)
-            .replace("{key_id}", &app.platform_id);
+            .replace("{key_id}", &app.platform_id)
+            .replace("{server_id}", &app.platform_id)
+            .replace("{pool_id}", &app.platform_id)
+            .replace("{ip_address_id}", &app.platform_id);
         let r = app.call(&method.to_uppercase(), &path, None, None);
         assert!(
             ![404, 405].contains(&r.status),

@@ -3,4 +3,5 @@
 mod http;
 mod identity;
 mod organizations;
+mod postal;
 mod tenant_wall;

@@ -1,63 +1,201 @@
-//! The tenant wall: every route that takes an object id, probed with credentials that
-//! must not reach that object. A route added later joins by adding one line to `ROUTES`.
+//! The tenant wall: every route that names an object (in its path or its body), probed
+//! with credentials that must not reach that object. A route added later joins by adding
+//! one line to `ROUTES`; a documented route that takes an id and is missing fails
+//! `every_route_with_an_id_is_in_the_matrix`.
 
-use orgplane_e2e::{Tenant, TestApp};
+use orgplane_e2e::{Infrastructure, Response, Tenant, TestApp};
 use serde_json::{json, Value};
 
-/// (method, path template, body, writes?). `{org}`, `{user}` and `{key}` are the victim's
-/// organization, user and API key.
-const ROUTES: &[(&str, &str, Option<&str>, bool)] = &[
-    ("GET", "/orgs/{org}", None, false),
-    (
+/// How a route answers, by the surface it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    /// Problem details; out of reach is 404.
+    Canonical,
+    /// `POST /events`: a server out of reach is refused like an unknown one, as an
+    /// invalid event (400).
+    Events,
+    /// Postal's envelope (HTTP 200); out of reach is `InvalidOrganization`.
+    Postal,
+}
+
+/// What a route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Reads: a test-mode key may.
+    Reads,
+    /// Changes configuration: a test-mode key may not (403).
+    Writes,
+    /// Reports events: a test-mode key may, and nothing counts.
+    Reports,
+}
+
+/// `{org}`, `{user}`, `{key}`, `{server}`, `{pool}`, `{address}` are the victim's.
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    effect: Effect,
+    surface: Surface,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    effect: Effect,
+) -> Route {
+    Route {
+        method,
+        path,
+        body,
+        effect,
+        surface: Surface::Canonical,
+    }
+}
+
+use Effect::{Reads, Reports, Writes};
+
+const ROUTES: &[Route] = &[
+    route("GET", "/orgs/{org}", None, Reads),
+    route(
         "PATCH",
         "/orgs/{org}",
         Some(r#"{"name": "Hijacked"}"#),
-        true,
+        Writes,
     ),
-    ("DELETE", "/orgs/{org}", None, true),
-    ("GET", "/orgs/{org}/children", None, false),
-    ("GET", "/orgs/{org}/customizations", None, false),
-    (
+    route(
+        "PATCH",
+        "/orgs/{org}",
+        Some(r#"{"suspended": true}"#),
+        Writes,
+    ),
+    route("DELETE", "/orgs/{org}", None, Writes),
+    route("GET", "/orgs/{org}/children", None, Reads),
+    route("GET", "/orgs/{org}/customizations", None, Reads),
+    route(
         "PUT",
         "/orgs/{org}/customizations",
         Some(r#"{"customizations": {"x": 1}}"#),
-        true,
+        Writes,
     ),
-    ("GET", "/orgs/{org}/access_log", None, false),
-    ("GET", "/orgs/{org}/audit_log", None, false),
-    ("GET", "/orgs/{org}/children_audit", None, false),
-    ("GET", "/orgs/{org}/users", None, false),
-    (
+    route("GET", "/orgs/{org}/access_log", None, Reads),
+    route("GET", "/orgs/{org}/audit_log", None, Reads),
+    route("GET", "/orgs/{org}/children_audit", None, Reads),
+    route("GET", "/orgs/{org}/consumption", None, Reads),
+    route("GET", "/orgs/{org}/statistics", None, Reads),
+    route("GET", "/orgs/{org}/ip_allocation", None, Reads),
+    route("GET", "/orgs/{org}/users", None, Reads),
+    route(
         "POST",
         "/orgs/{org}/users",
         Some(
             r#"{"email": "intruder@evil.example", "name": "I", "password": "long enough password"}"#,
         ),
-        true,
+        Writes,
     ),
-    ("GET", "/orgs?parent_id={org}", None, false),
-    (
+    route("GET", "/orgs?parent_id={org}", None, Reads),
+    route(
         "POST",
         "/orgs",
         Some(r#"{"name": "Squatter", "parent_id": "{org}"}"#),
-        true,
+        Writes,
     ),
-    ("GET", "/users/{user}", None, false),
-    (
+    route("GET", "/users/{user}", None, Reads),
+    route(
         "PATCH",
         "/users/{user}",
         Some(r#"{"name": "Hijacked"}"#),
-        true,
+        Writes,
     ),
-    ("DELETE", "/users/{user}", None, true),
-    ("GET", "/users/{user}/api_keys", None, false),
-    ("POST", "/users/{user}/api_keys", Some("{}"), true),
-    ("DELETE", "/api_keys/{key}", None, true),
+    route("DELETE", "/users/{user}", None, Writes),
+    route("GET", "/users/{user}/api_keys", None, Reads),
+    route("POST", "/users/{user}/api_keys", Some("{}"), Writes),
+    route("DELETE", "/api_keys/{key}", None, Writes),
+    route("GET", "/orgs/{org}/servers", None, Reads),
+    route(
+        "POST",
+        "/orgs/{org}/servers",
+        Some(r#"{"name": "Intruder"}"#),
+        Writes,
+    ),
+    route("GET", "/servers/{server}", None, Reads),
+    route(
+        "PATCH",
+        "/servers/{server}",
+        Some(r#"{"send_limit": 1}"#),
+        Writes,
+    ),
+    route("DELETE", "/servers/{server}", None, Writes),
+    route("GET", "/servers/{server}/sending", None, Reads),
+    route("GET", "/orgs/{org}/ip_pools", None, Reads),
+    route(
+        "POST",
+        "/orgs/{org}/ip_pools",
+        Some(r#"{"name": "Intruder"}"#),
+        Writes,
+    ),
+    route("GET", "/ip_pools/{pool}", None, Reads),
+    route(
+        "PATCH",
+        "/ip_pools/{pool}",
+        Some(r#"{"default": true}"#),
+        Writes,
+    ),
+    route("DELETE", "/ip_pools/{pool}", None, Writes),
+    route(
+        "PUT",
+        "/ip_pools/{pool}/ip_addresses/{address}",
+        None,
+        Writes,
+    ),
+    route(
+        "DELETE",
+        "/ip_pools/{pool}/ip_addresses/{address}",
+        None,
+        Writes,
+    ),
+    route("GET", "/orgs/{org}/ip_addresses", None, Reads),
+    route(
+        "POST",
+        "/orgs/{org}/ip_addresses",
+        Some(r#"{"ipv4": "203.0.113.66", "hostname": "evil.example.com"}"#),
+        Writes,
+    ),
+    route("GET", "/ip_addresses/{address}", None, Reads),
+    route(
+        "PATCH",
+        "/ip_addresses/{address}",
+        Some(r#"{"priority": 1}"#),
+        Writes,
+    ),
+    route("DELETE", "/ip_addresses/{address}", None, Writes),
+    Route {
+        method: "POST",
+        path: "/events",
+        body: Some(r#"{"events": [{"server_id": "{server}", "type": "queued", "count": 5}]}"#),
+        effect: Reports,
+        surface: Surface::Events,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations/statistics",
+        body: Some(r#"{"uuid": "{org}"}"#),
+        effect: Reads,
+        surface: Surface::Postal,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations/ip_allocation",
+        body: Some(r#"{"uuid": "{org}"}"#),
+        effect: Reads,
+        surface: Surface::Postal,
+    },
 ];
 
 struct Victim {
     tenant: Tenant,
     key_id: String,
+    infra: Infrastructure,
 }
 
 fn fill(template: &str, v: &Victim) -> String {
@@ -65,19 +203,57 @@ fn fill(template: &str, v: &Victim) -> String {
         .replace("{org}", &v.tenant.org)
         .replace("{user}", &v.tenant.user)
         .replace("{key}", &v.key_id)
+        .replace("{server}", &v.infra.server)
+        .replace("{pool}", &v.infra.pool)
+        .replace("{address}", &v.infra.address)
 }
 
-fn probe(
-    app: &TestApp,
-    credential: &str,
-    route: &(&str, &str, Option<&str>, bool),
-    victim: &Victim,
-) -> u16 {
-    let (method, path, body, _) = route;
-    let body: Option<Value> =
-        body.map(|b| serde_json::from_str(&fill(b, victim)).expect("route body"));
-    app.call(method, &fill(path, victim), Some(credential), body.as_ref())
-        .status
+fn probe(app: &TestApp, credential: &str, route: &Route, victim: &Victim) -> Response {
+    let body: Option<Value> = route
+        .body
+        .map(|b| serde_json::from_str(&fill(b, victim)).expect("route body"));
+    app.call(
+        route.method,
+        &fill(route.path, victim),
+        Some(credential),
+        body.as_ref(),
+    )
+}
+
+/// The answer of a route to something it cannot reach: exactly what a missing object
+/// gets.
+fn refused_as_missing(route: &Route, r: &Response) -> bool {
+    match route.surface {
+        Surface::Canonical => r.status == 404,
+        Surface::Events => r.status == 400 && r.body["errors"][0]["field"] == "events[0].server_id",
+        Surface::Postal => {
+            r.status == 200
+                && r.body["status"] == "error"
+                && r.body["data"]["code"] == "InvalidOrganization"
+        }
+    }
+}
+
+fn unauthenticated(route: &Route, r: &Response) -> bool {
+    match route.surface {
+        Surface::Canonical | Surface::Events => r.status == 401,
+        Surface::Postal => r.status == 200 && r.body["data"]["code"] == "AccessDenied",
+    }
+}
+
+fn succeeded(route: &Route, r: &Response) -> bool {
+    match route.surface {
+        Surface::Canonical | Surface::Events => r.status == 200,
+        Surface::Postal => r.status == 200 && r.body["status"] == "success",
+    }
+}
+
+/// A body with its timing masked (Postal's `time` differs from call to call).
+fn masked(mut body: Value) -> Value {
+    if let Some(time) = body.get_mut("time") {
+        *time = json!(0);
+    }
+    body
 }
 
 #[test]
@@ -92,9 +268,11 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
     );
     let victim = Victim {
         key_id: r.body["id"].as_str().unwrap().to_owned(),
+        infra: app.infrastructure(&acme.key, &acme.org, "192.0.2.10"),
         tenant: acme.clone(),
     };
     let sibling = app.tenant("Globex", None, "admin");
+    app.infrastructure(&sibling.key, &sibling.org, "192.0.2.20");
     let child = app.tenant("Acme Team", Some(&acme.org), "admin");
 
     // Dead credentials of someone who could otherwise reach everything of Acme.
@@ -136,42 +314,34 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
 
     let mut probed = 0;
     for route in ROUTES {
-        let what = format!("{} {}", route.0, route.1);
-        assert_eq!(
-            probe(&app, &sibling.key, route, &victim),
-            404,
-            "sibling reached {what}"
-        );
-        assert_eq!(
-            probe(&app, &sibling_session, route, &victim),
-            404,
-            "sibling's session reached {what}"
-        );
-        assert_eq!(
-            probe(&app, &child.key, route, &victim),
-            404,
-            "child reached its parent via {what}"
-        );
-        assert_eq!(
-            probe(&app, &revoked, route, &victim),
-            401,
-            "revoked key used {what}"
-        );
-        assert_eq!(
-            probe(&app, &expired, route, &victim),
-            401,
-            "expired key used {what}"
-        );
-        assert_eq!(
-            probe(&app, &logged_out, route, &victim),
-            401,
-            "ended session used {what}"
-        );
-        let test_key_status = probe(&app, &test_key, route, &victim);
-        if route.3 {
-            assert_eq!(test_key_status, 403, "test key changed {what}");
-        } else {
-            assert_eq!(test_key_status, 200, "test key could not read {what}");
+        let what = format!("{} {} {:?}", route.method, route.path, route.body);
+        for (who, credential) in [
+            ("sibling", &sibling.key),
+            ("sibling's session", &sibling_session),
+            ("child", &child.key),
+        ] {
+            let r = probe(&app, credential, route, &victim);
+            assert!(
+                refused_as_missing(route, &r),
+                "{who} reached {what}: {}",
+                r.text
+            );
+        }
+        for (who, credential) in [
+            ("revoked key", &revoked),
+            ("expired key", &expired),
+            ("ended session", &logged_out),
+        ] {
+            let r = probe(&app, credential, route, &victim);
+            assert!(unauthenticated(route, &r), "{who} used {what}: {}", r.text);
+        }
+        let r = probe(&app, &test_key, route, &victim);
+        match route.effect {
+            Writes => assert_eq!(r.status, 403, "test key changed {what}: {}", r.text),
+            Reads | Reports => assert!(succeeded(route, &r), "test key: {what}: {}", r.text),
+        }
+        if route.effect == Reports {
+            assert_eq!(r.body["counted"], false, "a test key's events never count");
         }
         probed += 1;
         assert_eq!(
@@ -180,7 +350,7 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
             "{what} changed the database"
         );
     }
-    println!("tenant wall: probed {probed} (route, method) pairs");
+    println!("tenant wall: probed {probed} routes, 7 credentials each");
 
     // Out of reach reads exactly like missing: same status, same body.
     let ghost = Victim {
@@ -190,19 +360,22 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
             ..acme.clone()
         },
         key_id: uuid::Uuid::new_v4().to_string(),
+        infra: Infrastructure {
+            server: uuid::Uuid::new_v4().to_string(),
+            pool: uuid::Uuid::new_v4().to_string(),
+            address: uuid::Uuid::new_v4().to_string(),
+            ipv4: String::new(),
+        },
     };
     for route in ROUTES {
-        let (method, path, body, _) = route;
-        let call = |v: &Victim| {
-            let body: Option<Value> =
-                body.map(|b| serde_json::from_str(&fill(b, v)).expect("route body"));
-            app.call(method, &fill(path, v), Some(&sibling.key), body.as_ref())
-                .body
-        };
+        let hidden = probe(&app, &sibling.key, route, &victim);
+        let missing = probe(&app, &sibling.key, route, &ghost);
         assert_eq!(
-            call(&victim),
-            call(&ghost),
-            "{method} {path} tells a hidden object from a missing one"
+            (hidden.status, masked(hidden.body)),
+            (missing.status, masked(missing.body)),
+            "{} {} tells a hidden object from a missing one",
+            route.method,
+            route.path
         );
     }
 
@@ -212,32 +385,42 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
         200
     );
     assert_eq!(
+        app.get(&format!("/servers/{}", victim.infra.server), &acme.key)
+            .status,
+        200
+    );
+    assert_eq!(
         app.get(&format!("/orgs/{}", child.org), &acme.key).status,
         200,
         "a parent reaches its children"
     );
 }
 
-/// Every route of the OpenAPI document that takes an id is in `ROUTES`: a new route cannot
-/// skip the tenant wall.
+/// Every route of the OpenAPI document that takes an id (in its path, or, for the
+/// Postal methods, in its body) is in `ROUTES`: a new route cannot skip the tenant wall.
 #[test]
 fn every_route_with_an_id_is_in_the_matrix() {
     let app = TestApp::spawn();
     let spec = app.call("GET", "/openapi.json", None, None).body;
     let covered: Vec<(String, String)> = ROUTES
         .iter()
-        .map(|(m, p, _, _)| {
-            let path = p.split('?').next().unwrap_or(p);
+        .map(|r| {
+            let path = r.path.split('?').next().unwrap_or(r.path);
             let path = path
                 .replace("{org}", "{org_id}")
                 .replace("{user}", "{user_id}")
-                .replace("{key}", "{key_id}");
-            (m.to_ascii_lowercase(), path)
+                .replace("{key}", "{key_id}")
+                .replace("{server}", "{server_id}")
+                .replace("{pool}", "{pool_id}")
+                .replace("{address}", "{ip_address_id}");
+            (r.method.to_ascii_lowercase(), path)
         })
         .collect();
     let mut missing = Vec::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
-        if !path.contains('{') {
+        let names_an_object =
+            path.contains('{') || path.starts_with("/api/v1/") || path == "/events";
+        if !names_an_object {
             continue;
         }
         for method in item.as_object().expect("methods").keys() {

@@ -218,12 +218,21 @@ impl TestApp {
             "sessions",
             "audit_log",
             "access_log",
+            "servers",
+            "ip_pools",
+            "ip_addresses",
+            "ip_pool_addresses",
+            "server_queues",
+            "sent_seconds",
+            "sent_totals",
+            "monthly_usage",
+            "idempotency_keys",
         ];
         tables
             .iter()
             .filter(|t| !skip.contains(t))
             .map(|t| {
-                let sql = format!("SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') AS digest FROM {t} t");
+                let sql = format!("SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM {t} t");
                 let rows: Vec<Digest> = diesel::sql_query(sql).load(&mut conn).expect("fingerprint query");
                 format!("{t}:{}", rows[0].digest)
             })
@@ -354,6 +363,60 @@ impl TestApp {
         let r = self.post(&format!("/users/{user}/api_keys"), key, body);
         assert_eq!(r.status, 201, "{}", r.text);
         r.body["value"].as_str().expect("key value").to_owned()
+    }
+}
+
+/// A server, a pool it sends through and an address in that pool, of one organization.
+#[derive(Debug, Clone)]
+pub struct Infrastructure {
+    /// The server's id.
+    pub server: String,
+    /// The pool's id.
+    pub pool: String,
+    /// The address's id.
+    pub address: String,
+    /// The address's IPv4.
+    pub ipv4: String,
+}
+
+impl TestApp {
+    /// Creates a pool, an address in it (IPv4 `ipv4`) and a server sending through it in
+    /// `org`, as `key`.
+    #[track_caller]
+    pub fn infrastructure(&self, key: &str, org: &str, ipv4: &str) -> Infrastructure {
+        let pool = self.post(
+            &format!("/orgs/{org}/ip_pools"),
+            key,
+            json!({"name": format!("Pool {ipv4}")}),
+        );
+        assert_eq!(pool.status, 201, "{}", pool.text);
+        let pool = pool.body["id"].as_str().expect("pool id").to_owned();
+        let address = self.post(
+            &format!("/orgs/{org}/ip_addresses"),
+            key,
+            json!({"ipv4": ipv4, "hostname": "mail.example.com"}),
+        );
+        assert_eq!(address.status, 201, "{}", address.text);
+        let address = address.body["id"].as_str().expect("address id").to_owned();
+        let joined = self.call(
+            "PUT",
+            &format!("/ip_pools/{pool}/ip_addresses/{address}"),
+            Some(key),
+            None,
+        );
+        assert_eq!(joined.status, 200, "{}", joined.text);
+        let server = self.post(
+            &format!("/orgs/{org}/servers"),
+            key,
+            json!({"name": format!("Server {ipv4}"), "ip_pool_id": pool}),
+        );
+        assert_eq!(server.status, 201, "{}", server.text);
+        Infrastructure {
+            server: server.body["id"].as_str().expect("server id").to_owned(),
+            pool,
+            address,
+            ipv4: ipv4.to_owned(),
+        }
     }
 }
 

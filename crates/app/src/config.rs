@@ -19,8 +19,33 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Authentication.
     pub auth: AuthSettings,
+    /// Message events.
+    pub events: EventSettings,
+    /// Billing.
+    pub billing: BillingSettings,
     /// Logging.
     pub log: LogSettings,
+}
+
+/// Message event settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// How far back an event may lie; per-second counts are kept this long.
+    pub retention_secs: u32,
+    /// How far ahead an event may lie (clock skew of the sending engine).
+    pub future_skew_secs: u32,
+    /// Seconds between two rounds of housekeeping (pruning old counters and idempotency
+    /// records).
+    pub prune_interval_secs: u32,
+}
+
+/// Billing settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSettings {
+    /// Price of overage (messages beyond the monthly limit), in cents per 1,000 messages.
+    pub overage_cents_per_thousand: u32,
 }
 
 /// HTTP server settings.
@@ -35,6 +60,8 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Body size limit.
     pub body_limit_bytes: usize,
+    /// Body size limit of `POST /events` (batches of up to 10,000 events).
+    pub events_body_limit_bytes: usize,
 }
 
 impl ServerSettings {
@@ -187,6 +214,12 @@ impl Settings {
         if self.server.body_limit_bytes < 1024 {
             return invalid("server.body_limit_bytes", "must be at least 1024");
         }
+        if self.server.events_body_limit_bytes < self.server.body_limit_bytes {
+            return invalid(
+                "server.events_body_limit_bytes",
+                "must be at least server.body_limit_bytes",
+            );
+        }
         if self.auth.session_ttl_minutes == 0 {
             return invalid("auth.session_ttl_minutes", "must be at least 1");
         }
@@ -198,6 +231,16 @@ impl Settings {
         }
         if self.auth.login_window_secs == 0 {
             return invalid("auth.login_window_secs", "must be at least 1");
+        }
+        // The send limit looks back 60 minutes: the per-second counts must cover that.
+        if self.events.retention_secs < 3660 {
+            return invalid(
+                "events.retention_secs",
+                "must be at least 3660 (61 minutes)",
+            );
+        }
+        if self.events.prune_interval_secs == 0 {
+            return invalid("events.prune_interval_secs", "must be at least 1");
         }
         Ok(())
     }
@@ -260,6 +303,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("bind"), "{err}");
+        let err = load(&[("ORGPLANE__EVENTS__RETENTION_SECS", "60")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("events.retention_secs"), "{err}");
+        let err = load(&[("ORGPLANE__BILLING__OVERAGE_CENTS_PER_THOUSAND", "-5")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("overage_cents_per_thousand"), "{err}");
         let err = load(&[("ORGPLANE__LOG__FORMAT", "xml")])
             .unwrap_err()
             .to_string();

@@ -11,11 +11,12 @@ pub mod system;
 pub mod telemetry;
 
 use config::Settings;
+use orgplane_domain::usage::OveragePrice;
 use orgplane_http_adapter::HttpSettings;
 use orgplane_ports::store::StoreError;
 use orgplane_ports::system::SystemClock;
 use orgplane_postgres_adapter::PgStore;
-use service::{AuthPolicy, Services};
+use service::{AuthPolicy, EventPolicy, Policy, Services};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,12 +44,21 @@ pub fn services(settings: &Settings) -> Services<PgStore> {
 
 /// The use cases over an existing store (one pool per process).
 fn services_over(store: PgStore, settings: &Settings) -> Services<PgStore> {
-    let auth = &settings.auth;
-    let policy = AuthPolicy {
-        session_ttl: chrono::Duration::minutes(i64::from(auth.session_ttl_minutes)),
-        max_failures_per_email: u64::from(auth.login_max_failures_per_email),
-        max_failures_per_client: u64::from(auth.login_max_failures_per_client),
-        window: chrono::Duration::seconds(i64::from(auth.login_window_secs)),
+    let (auth, events) = (&settings.auth, &settings.events);
+    let policy = Policy {
+        auth: AuthPolicy {
+            session_ttl: chrono::Duration::minutes(i64::from(auth.session_ttl_minutes)),
+            max_failures_per_email: u64::from(auth.login_max_failures_per_email),
+            max_failures_per_client: u64::from(auth.login_max_failures_per_client),
+            window: chrono::Duration::seconds(i64::from(auth.login_window_secs)),
+        },
+        events: EventPolicy {
+            retention: chrono::Duration::seconds(i64::from(events.retention_secs)),
+            future_skew: chrono::Duration::seconds(i64::from(events.future_skew_secs)),
+        },
+        price: OveragePrice {
+            cents_per_thousand: u64::from(settings.billing.overage_cents_per_thousand),
+        },
     };
     Services::new(
         store,
@@ -63,6 +73,8 @@ fn services_over(store: PgStore, settings: &Settings) -> Services<PgStore> {
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    services: Arc<Services<PgStore>>,
+    prune_interval: Duration,
 }
 
 impl Application {
@@ -83,12 +95,18 @@ impl Application {
         let http = HttpSettings {
             workers: settings.server.workers,
             body_limit_bytes: settings.server.body_limit_bytes,
+            events_body_limit_bytes: settings.server.events_body_limit_bytes,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
         let services = Arc::new(services_over(store, settings));
-        let server = orgplane_http_adapter::serve(listener, services, http)
+        let server = orgplane_http_adapter::serve(listener, services.clone(), http)
             .map_err(|source| StartError::Listen { addr, source })?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            services,
+            prune_interval: Duration::from_secs(u64::from(settings.events.prune_interval_secs)),
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -102,8 +120,25 @@ impl Application {
     }
 
     /// Serves until stopped (SIGINT/SIGTERM or [`Application::handle`]); in-flight
-    /// requests get the configured grace period.
+    /// requests get the configured grace period. Housekeeping (pruning old counters and
+    /// idempotency records) runs alongside, off the request workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let services = self.services;
+        let every = self.prune_interval;
+        let housekeeping = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(every);
+            loop {
+                tick.tick().await;
+                let services = services.clone();
+                match actix_web::rt::task::spawn_blocking(move || services.prune()).await {
+                    Ok(Ok(pruned)) => tracing::debug!(?pruned, "housekeeping"),
+                    Ok(Err(error)) => tracing::warn!(%error, "housekeeping failed"),
+                    Err(error) => tracing::warn!(%error, "housekeeping task failed"),
+                }
+            }
+        });
+        let result = self.server.await;
+        housekeeping.abort();
+        result
     }
 }

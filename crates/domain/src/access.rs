@@ -72,6 +72,8 @@ impl Role {
     /// | ViewAnyApiKeys             | ✓ | ✓ |   |   |
     /// | ManageAnyApiKeys           | ✓ | ✓ |   |   |
     /// | ViewLogs                   | ✓ | ✓ |   |   |
+    /// | ManageInfrastructure       | ✓ | ✓ |   |   |
+    /// | ReportEvents               | ✓ | ✓ | ✓ |   |
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
@@ -89,10 +91,14 @@ impl Role {
                     | ViewAnyApiKeys
                     | ManageAnyApiKeys
                     | ViewLogs
+                    | ManageInfrastructure
+                    | ReportEvents
             ),
-            Self::Member | Self::Viewer => {
-                matches!(permission, ViewOrganization | ViewUsers | ManageOwnApiKeys)
-            }
+            Self::Member => matches!(
+                permission,
+                ViewOrganization | ViewUsers | ManageOwnApiKeys | ReportEvents
+            ),
+            Self::Viewer => matches!(permission, ViewOrganization | ViewUsers | ManageOwnApiKeys),
         }
     }
 }
@@ -122,19 +128,28 @@ pub enum Permission {
     ManageAnyApiKeys,
     /// Read access and audit logs.
     ViewLogs,
+    /// Create, change and delete servers, IP pools and IP addresses.
+    ManageInfrastructure,
+    /// Report message events for servers (what the sending engine does).
+    ReportEvents,
 }
 
 impl Permission {
-    /// Whether the permission changes anything (test-mode keys are refused those).
+    /// Whether the permission changes configuration (test-mode keys are refused those).
+    /// Reporting events is not one: a test key may report them, and they never count.
     pub fn is_write(self) -> bool {
         !matches!(
             self,
-            Self::ViewOrganization | Self::ViewUsers | Self::ViewAnyApiKeys | Self::ViewLogs
+            Self::ViewOrganization
+                | Self::ViewUsers
+                | Self::ViewAnyApiKeys
+                | Self::ViewLogs
+                | Self::ReportEvents
         )
     }
 
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Self::ViewOrganization,
         Self::CreateTopLevelOrganization,
         Self::CreateSubOrganization,
@@ -146,6 +161,8 @@ impl Permission {
         Self::ViewAnyApiKeys,
         Self::ManageAnyApiKeys,
         Self::ViewLogs,
+        Self::ManageInfrastructure,
+        Self::ReportEvents,
     ];
 }
 
@@ -248,9 +265,10 @@ impl Actor {
         self.may_manage_user(roles)
     }
 
-    /// Whether the actor may set the monthly limit of `org`: only from above (an ancestor
-    /// organization's admin) or as a platform administrator, never one's own allowance.
-    pub fn may_set_limit(&self, org: &Organization) -> Result<(), Denied> {
+    /// Whether the actor may set the monthly limit of `org`, or suspend it or lift its
+    /// suspension: only from above (an ancestor organization's admin) or as a platform
+    /// administrator, never for its own home organization.
+    pub fn may_govern(&self, org: &Organization) -> Result<(), Denied> {
         if self.is_platform_admin() || org.id != self.home {
             Ok(())
         } else {
@@ -305,6 +323,8 @@ mod tests {
             (ViewAnyApiKeys, [true, true, false, false]),
             (ManageAnyApiKeys, [true, true, false, false]),
             (ViewLogs, [true, true, false, false]),
+            (ManageInfrastructure, [true, true, false, false]),
+            (ReportEvents, [true, true, true, false]),
         ];
         assert_eq!(
             table.len(),
@@ -403,14 +423,14 @@ mod tests {
     }
 
     #[test]
-    fn nobody_but_a_platform_admin_sets_its_own_limit() {
+    fn nobody_but_a_platform_admin_governs_its_own_home() {
         let root = organization(1, None);
         let child = organization(2, Some(&root));
         let admin = actor(root.id, &[Role::Admin], LIVE);
-        assert_eq!(admin.may_set_limit(&root), Err(Denied::Forbidden));
-        assert_eq!(admin.may_set_limit(&child), Ok(()));
+        assert_eq!(admin.may_govern(&root), Err(Denied::Forbidden));
+        assert_eq!(admin.may_govern(&child), Ok(()));
         let op = actor(root.id, &[Role::PlatformAdmin], LIVE);
-        assert_eq!(op.may_set_limit(&root), Ok(()));
+        assert_eq!(op.may_govern(&root), Ok(()));
     }
 
     #[test]

@@ -12,7 +12,16 @@
 //! - [`access`]: roles, permissions and the policy table that says who may do what.
 //! - [`api_key`]: API key modes and the shape of a key value.
 //! - [`audit`]: audit-log and access-log entries.
-//! - [`page`]: keyset pagination (page limits and cursors).
+//! - [`page`]: keyset pagination (page limits and cursors) and search text.
+//! - [`suspension`]: suspending organizations and servers, and what it reaches.
+//! - [`server`]: mail servers.
+//! - [`ip_pool`], [`ip_address`]: IP pools and the addresses in them.
+//! - [`event`]: message events and how a batch becomes counter changes.
+//! - [`statistics`], [`ip_allocation`]: seed 000's live figures and IP allocation,
+//!   assembled from counters.
+//! - [`sending`]: may a server send now, and through which addresses.
+//! - [`usage`]: monthly usage, limits, overage and spend.
+//! - [`idempotency`]: idempotency keys.
 //!
 //! Values are *parsed, not validated*: a [`organization::Permalink`] or a
 //! [`user::Email`] can only ever hold a valid value, so code that receives one never checks
@@ -30,10 +39,21 @@
 pub mod access;
 pub mod api_key;
 pub mod audit;
+pub mod event;
+pub mod idempotency;
+pub mod ip_address;
+pub mod ip_allocation;
+pub mod ip_pool;
 pub mod organization;
 pub mod page;
+pub mod sending;
+pub mod server;
+pub mod statistics;
+pub mod suspension;
+pub mod usage;
 pub mod user;
 
+mod slug;
 mod text;
 
 pub use text::{Text, TextError};

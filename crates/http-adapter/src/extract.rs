@@ -6,14 +6,17 @@ use crate::State;
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
 use actix_web::{web, FromRequest, HttpRequest, ResponseError};
 use orgplane_domain::access::Actor;
+use orgplane_domain::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use orgplane_domain::page::{Cursor, PageLimit};
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{
-    FieldError, PageRequest, PresentedCredential, ServiceError, UseCases,
+    FieldError, Idempotency, Outcome, PageRequest, PresentedCredential, ServiceError, UseCases,
 };
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -30,6 +33,21 @@ where
     web::block(move || span.in_scope(|| work(usecases.as_ref())))
         .await
         .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// Reads a whole body of at most `limit` bytes (for surfaces that answer an oversized
+/// body in their own error shape).
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, String> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| format!("The body could not be read: {e}"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(format!("The body exceeds {limit} bytes."));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The bearer secret of a request: `Authorization: Bearer`, `X-API-Key` or
@@ -102,6 +120,79 @@ impl<E> Caller<E> {
             work(uc, &actor)
         })
         .await
+    }
+}
+
+/// The request's `Idempotency-Key`, if it has one; a malformed one is refused.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, FieldError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(raw) => raw
+            .to_str()
+            .ok()
+            .and_then(|v| IdempotencyKey::parse(v).ok())
+            .map(Some)
+            .ok_or_else(|| FieldError::new("Idempotency-Key", IdempotencyKeyError)),
+    }
+}
+
+/// What a request asks, as a digest: method, path with query, and its body (JSON bodies
+/// in canonical form, so that spacing and key order do not make two requests differ).
+pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    let mut hash = Sha256::new();
+    hash.update(req.method().as_str());
+    hash.update(b"\n");
+    hash.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    hash.update(b"\n");
+    hash.update(canonical.as_deref().unwrap_or(body));
+    hash.finalize().into()
+}
+
+/// The request's idempotency terms, if it has a key, with `render` to record the answer.
+pub fn idempotency<T>(
+    req: &HttpRequest,
+    body: &[u8],
+    render: impl Fn(&T) -> RecordedResponse + Send + 'static,
+) -> Result<Option<Idempotency<T>>, FieldError> {
+    Ok(idempotency_key(req)?.map(|key| Idempotency {
+        key,
+        fingerprint: fingerprint(req, body),
+        render: Box::new(render),
+    }))
+}
+
+/// A JSON response as it is recorded for replay.
+pub fn recorded_json(status: StatusCode, body: &impl Serialize) -> RecordedResponse {
+    RecordedResponse {
+        status: status.as_u16(),
+        content_type: "application/json".to_owned(),
+        body: serde_json::to_vec(body).unwrap_or_default(),
+    }
+}
+
+/// A recorded response, sent (again). A replay says so in `Idempotent-Replayed`.
+pub fn send_recorded(recorded: RecordedResponse, replayed: bool) -> HttpResponse {
+    let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.content_type(recorded.content_type);
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(recorded.body)
+}
+
+/// Sends an outcome: rendered now, or replayed from its record.
+pub fn send_outcome<T>(
+    outcome: Outcome<T>,
+    render: impl Fn(&T) -> RecordedResponse,
+) -> HttpResponse {
+    match outcome {
+        Outcome::Done(value) => send_recorded(render(&value), false),
+        Outcome::Replayed(recorded) => send_recorded(recorded, true),
     }
 }
 
@@ -253,6 +344,23 @@ pub fn field<T, E: std::fmt::Display>(
     name: &str,
     raw: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match raw.map(parse) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            errors.push(FieldError::new(name, e));
+            None
+        }
+    }
+}
+
+/// Like [`field`], for values that are not text (numbers, booleans).
+pub fn checked<V, T, E: std::fmt::Display>(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    raw: Option<V>,
+    parse: impl FnOnce(V) -> Result<T, E>,
 ) -> Option<T> {
     match raw.map(parse) {
         None => None,

@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod extract;
 mod health;
 mod openapi;
+pub mod postal;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -26,6 +27,8 @@ use tracing_actix_web::{RequestId, TracingLogger};
 pub struct State {
     /// The use cases.
     pub usecases: Arc<dyn UseCases>,
+    /// The largest body accepted (for surfaces that read bodies themselves).
+    pub body_limit_bytes: usize,
 }
 
 /// HTTP server settings.
@@ -35,12 +38,17 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Largest body accepted.
     pub body_limit_bytes: usize,
+    /// Largest batch of events accepted.
+    pub events_body_limit_bytes: usize,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout: Duration,
 }
 
 /// Registers every route of every surface and the extractor configuration.
-pub fn configure(body_limit_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(
+    body_limit_bytes: usize,
+    events_body_limit_bytes: usize,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(
             web::JsonConfig::default()
@@ -55,7 +63,8 @@ pub fn configure(body_limit_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig
         .service(openapi::docs)
         .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .configure(canonical::configure);
+        .configure(canonical::configure(events_body_limit_bytes))
+        .configure(postal::configure);
     }
 }
 
@@ -65,8 +74,11 @@ pub fn serve(
     usecases: Arc<dyn UseCases>,
     settings: HttpSettings,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(State { usecases });
-    let limit = settings.body_limit_bytes;
+    let state = web::Data::new(State {
+        usecases,
+        body_limit_bytes: settings.body_limit_bytes,
+    });
+    let (limit, events_limit) = (settings.body_limit_bytes, settings.events_body_limit_bytes);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(canonical::problem::ensure_problem))
@@ -88,7 +100,7 @@ pub fn serve(
             })
             .wrap(TracingLogger::default())
             .app_data(state.clone())
-            .configure(configure(limit))
+            .configure(configure(limit, events_limit))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(canonical::problem::Problem::from_status(
                     StatusCode::NOT_FOUND,

@@ -1,8 +1,10 @@
 //! The OpenAPI 3 document (`/openapi.json`), generated from the routes, and a
 //! self-contained browsable page (`/docs`) that needs nothing from the internet.
 
-use crate::canonical::{api_key, log, organization, problem, session, user};
-use crate::health;
+use crate::canonical::{
+    api_key, event, ip_address, ip_pool, log, organization, problem, report, server, session, user,
+};
+use crate::{health, postal};
 use actix_web::{get, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -47,14 +49,29 @@ impl Modify for Security {
         user::create, user::list, user::read, user::update, user::remove,
         api_key::create, api_key::list, api_key::revoke,
         session::login, session::logout,
+        server::create, server::list, server::read, server::update, server::remove,
+        server::sending,
+        ip_pool::create, ip_pool::list, ip_pool::read, ip_pool::update, ip_pool::remove,
+        ip_pool::add_address, ip_pool::remove_address,
+        ip_address::create, ip_address::list, ip_address::read, ip_address::update,
+        ip_address::remove,
+        event::ingest,
+        report::statistics, report::ip_allocation, report::consumption,
+        postal::organization::statistics, postal::organization::ip_allocation,
     ),
-    components(schemas(problem::Problem, problem::FieldProblem)),
+    components(schemas(problem::Problem, problem::FieldProblem, postal::ParameterErrorData)),
     modifiers(&Security),
     tags((name = "organizations", description = "Organizations and sub-organizations (canonical surface)"),
          (name = "users", description = "Users of an organization"),
          (name = "api_keys", description = "API keys (the value is shown once)"),
          (name = "auth", description = "Login sessions"),
          (name = "logs", description = "Access and audit logs"),
+         (name = "servers", description = "Mail servers and the sending engine's view"),
+         (name = "ip_pools", description = "IP pools and their addresses"),
+         (name = "ip_addresses", description = "IP addresses"),
+         (name = "events", description = "Message events from the sending engine"),
+         (name = "statistics", description = "Live statistics, IP allocation, consumption"),
+         (name = "postal", description = "Seed 000: Postal-style RPC (envelope; errors answer 200)"),
          (name = "operations", description = "Health and readiness")),
 )]
 pub struct ApiDoc;

@@ -5,17 +5,28 @@
 //! swaps it in on success, so a failed transaction leaves nothing behind.
 
 mod api_key;
+mod event;
+mod idempotency;
+mod ip_address;
+mod ip_pool;
 mod log;
 mod organization;
+mod server;
+mod usage;
 mod user;
 
 use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::ApiKey;
 use orgplane_domain::audit::{AccessLogEntry, NewAuditEntry};
-use orgplane_domain::organization::{Organization, OrganizationId};
+use orgplane_domain::ip_address::{IpAddress, IpAddressId};
+use orgplane_domain::ip_pool::{IpPool, IpPoolId};
+use orgplane_domain::organization::{MonthlyLimit, Organization, OrganizationId};
 use orgplane_domain::page::Cursor;
-use orgplane_domain::user::User;
+use orgplane_domain::server::{Server, ServerId};
+use orgplane_domain::usage::{Month, Threshold};
+use orgplane_domain::user::{User, UserId};
 use orgplane_ports::store::*;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An in-memory store. Clones share the same data.
@@ -33,6 +44,32 @@ pub(crate) struct State {
     pub(crate) sessions: Vec<(Session, SecretHash)>,
     pub(crate) audit: Vec<(NewAuditEntry, i64, DateTime<Utc>)>,
     pub(crate) access: Vec<AccessLogEntry>,
+    pub(crate) servers: Vec<(Server, Option<DateTime<Utc>>)>,
+    pub(crate) pools: Vec<(IpPool, Option<DateTime<Utc>>)>,
+    pub(crate) addresses: Vec<(IpAddress, Option<DateTime<Utc>>)>,
+    /// `(pool, address, the pool's organization)`.
+    pub(crate) memberships: Vec<(IpPoolId, IpAddressId, OrganizationId)>,
+    pub(crate) queues: BTreeMap<ServerId, i64>,
+    pub(crate) seconds: BTreeMap<(ServerId, i64), (OrganizationId, i64)>,
+    pub(crate) totals: BTreeMap<(ServerId, IpPoolId, IpAddressId), (OrganizationId, i64)>,
+    pub(crate) usage: BTreeMap<(OrganizationId, Month), Usage>,
+    pub(crate) idempotency: BTreeMap<(UserId, String), Remembered>,
+}
+
+/// One organization's month.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Usage {
+    pub(crate) sent: u64,
+    pub(crate) limit: Option<MonthlyLimit>,
+    pub(crate) threshold: Option<Threshold>,
+}
+
+/// One idempotency record.
+#[derive(Debug, Clone)]
+pub(crate) struct Remembered {
+    pub(crate) fingerprint: [u8; 32],
+    pub(crate) response: Option<RecordedResponse>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 impl MemoryStore {
@@ -75,6 +112,27 @@ impl State {
             .iter()
             .find(|(o, d)| o.id == id && d.is_none())
             .map(|(o, _)| o)
+    }
+
+    pub(crate) fn live_servers(&self) -> impl Iterator<Item = &Server> {
+        self.servers
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(s, _)| s)
+    }
+
+    pub(crate) fn live_pools(&self) -> impl Iterator<Item = &IpPool> {
+        self.pools
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(p, _)| p)
+    }
+
+    pub(crate) fn live_addresses(&self) -> impl Iterator<Item = &IpAddress> {
+        self.addresses
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(a, _)| a)
     }
 
     pub(crate) fn live_users(&self) -> impl Iterator<Item = &User> {

@@ -4,6 +4,7 @@ use crate::{after, State};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::{Organization, OrganizationId, Permalink};
 use orgplane_domain::page::Cursor;
+use orgplane_domain::suspension::Suspension;
 use orgplane_domain::user::UserId;
 use orgplane_ports::store::*;
 use uuid::Uuid;
@@ -20,6 +21,16 @@ impl OrganizationRepository for State {
 
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
         Ok(self.live_org(id).cloned())
+    }
+
+    fn organizations_by_ids(&mut self, ids: &[OrganizationId]) -> StoreResult<Vec<Organization>> {
+        let mut found: Vec<Organization> = ids
+            .iter()
+            .filter_map(|id| self.live_org(*id).cloned())
+            .collect();
+        found.sort_by_key(|o| o.id);
+        found.dedup_by_key(|o| o.id);
+        Ok(found)
     }
 
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>> {
@@ -95,6 +106,35 @@ impl OrganizationRepository for State {
             .count() as u64)
     }
 
+    fn lock_subtree(&mut self, root: OrganizationId) -> StoreResult<Vec<Organization>> {
+        let mut found: Vec<Organization> = self
+            .organizations
+            .iter()
+            .filter(|(o, d)| d.is_none() && o.is_within(root))
+            .map(|(o, _)| o.clone())
+            .collect();
+        found.sort_by_key(|o| o.id);
+        Ok(found)
+    }
+
+    fn set_organization_suspensions(
+        &mut self,
+        changes: &[(OrganizationId, Option<Suspension>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for (id, suspension) in changes {
+            if let Some((org, _)) = self
+                .organizations
+                .iter_mut()
+                .find(|(o, d)| o.id == *id && d.is_none())
+            {
+                org.suspension = *suspension;
+                org.updated_at = now;
+            }
+        }
+        Ok(())
+    }
+
     fn delete_organization_subtree(
         &mut self,
         id: OrganizationId,
@@ -117,6 +157,33 @@ impl OrganizationRepository for State {
         for user in users {
             self.delete_user(user, now)?;
         }
+        // Their infrastructure goes with them.
+        for (_, deleted) in self
+            .servers
+            .iter_mut()
+            .filter(|(s, d)| d.is_none() && doomed.contains(&s.organization_id))
+        {
+            *deleted = Some(now);
+        }
+        for (pool, deleted) in self
+            .pools
+            .iter_mut()
+            .filter(|(p, d)| d.is_none() && doomed.contains(&p.organization_id))
+        {
+            pool.default = false;
+            *deleted = Some(now);
+        }
+        let mut doomed_addresses = Vec::new();
+        for (address, deleted) in self
+            .addresses
+            .iter_mut()
+            .filter(|(a, d)| d.is_none() && doomed.contains(&a.organization_id))
+        {
+            *deleted = Some(now);
+            doomed_addresses.push(address.id);
+        }
+        self.memberships
+            .retain(|(_, a, org)| !doomed.contains(org) && !doomed_addresses.contains(a));
         Ok(doomed.len() as u64)
     }
 }

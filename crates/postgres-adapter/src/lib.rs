@@ -7,9 +7,15 @@
 //! reported as [`StoreError::Internal`], never silently passed on.
 
 mod api_key;
+mod event;
+mod idempotency;
+mod ip_address;
+mod ip_pool;
 mod log;
 mod organization;
 mod schema;
+mod server;
+mod usage;
 mod user;
 
 use diesel::pg::PgConnection;
@@ -17,6 +23,8 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use orgplane_domain::organization::OrganizationId;
+use orgplane_domain::suspension::{Suspension, SuspensionOrigin};
 use orgplane_ports::store::{Repositories, Store, StoreError, Unique};
 use std::time::Duration;
 
@@ -156,6 +164,12 @@ pub(crate) fn store_error(e: DieselError) -> StoreError {
                 Some("organizations_permalink_live") => Unique::Permalink,
                 Some("users_email_live") => Unique::Email,
                 Some("api_keys_key_hash_key" | "sessions_token_hash_key") => Unique::SecretHash,
+                Some("servers_name_live") => Unique::ServerName,
+                Some("servers_permalink_live") => Unique::ServerPermalink,
+                Some("ip_pools_name_live") => Unique::PoolName,
+                Some("ip_pools_default_live") => Unique::DefaultPool,
+                Some("ip_addresses_ipv4_live") => Unique::Ipv4,
+                Some("ip_addresses_ipv6_live") => Unique::Ipv6,
                 _ => Unique::Other,
             };
             StoreError::Conflict(unique)
@@ -185,6 +199,27 @@ fn worth_retrying(message: &str) -> bool {
     ]
     .iter()
     .any(|m| message.contains(m))
+}
+
+/// A suspension from its two columns: since when, and whose (`NULL`: the row's own).
+pub(crate) fn suspension_from(
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    by: Option<i64>,
+) -> Option<Suspension> {
+    at.map(|since| Suspension {
+        since,
+        origin: by.map_or(SuspensionOrigin::Itself, |id| {
+            SuspensionOrigin::Organization(OrganizationId(id))
+        }),
+    })
+}
+
+/// The `suspended_by` column of a suspension.
+pub(crate) fn suspended_by(suspension: Option<Suspension>) -> Option<i64> {
+    match suspension?.origin {
+        SuspensionOrigin::Itself => None,
+        SuspensionOrigin::Organization(id) => Some(id.0),
+    }
 }
 
 /// A stored value that no longer parses as its domain type.

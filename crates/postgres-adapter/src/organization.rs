@@ -1,11 +1,12 @@
 //! Organizations in PostgreSQL.
 
-use crate::schema::{organizations, users};
-use crate::{corrupt, store_error, PgRepositories};
+use crate::schema::{ip_addresses, ip_pool_addresses, ip_pools, organizations, servers, users};
+use crate::{corrupt, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use orgplane_domain::organization::*;
 use orgplane_domain::page::Cursor;
+use orgplane_domain::suspension::Suspension;
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
@@ -29,6 +30,7 @@ pub(crate) struct OrganizationRow {
     monthly_limit: Option<i64>,
     customizations: serde_json::Value,
     suspended_at: Option<DateTime<Utc>>,
+    suspended_by: Option<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -72,7 +74,7 @@ impl TryFrom<OrganizationRow> for Organization {
                 .map_err(|e| corrupt("limit", e))?,
             customizations: Customizations::parse(row.customizations)
                 .map_err(|e| corrupt("customizations", e))?,
-            suspended_at: row.suspended_at,
+            suspension: suspension_from(row.suspended_at, row.suspended_by),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -94,6 +96,7 @@ struct OrganizationChanges<'a> {
     monthly_limit: Option<i64>,
     customizations: serde_json::Value,
     suspended_at: Option<DateTime<Utc>>,
+    suspended_by: Option<i64>,
     updated_at: DateTime<Utc>,
 }
 
@@ -112,7 +115,8 @@ impl<'a> OrganizationChanges<'a> {
             time_zone: p.time_zone.as_ref().map(TimeZone::as_str),
             monthly_limit: org.limit.map(MonthlyLimit::get),
             customizations: org.customizations.to_value(),
-            suspended_at: org.suspended_at,
+            suspended_at: org.suspension.map(|s| s.since),
+            suspended_by: suspended_by(org.suspension),
             updated_at: org.updated_at,
         }
     }
@@ -165,6 +169,19 @@ impl OrganizationRepository for PgRepositories<'_> {
             .map_err(store_error)?
             .map(Organization::try_from)
             .transpose()
+    }
+
+    fn organizations_by_ids(&mut self, ids: &[OrganizationId]) -> StoreResult<Vec<Organization>> {
+        let keys: Vec<i64> = ids.iter().map(|o| o.0).collect();
+        organizations::table
+            .filter(organizations::id.eq_any(keys).and(live()))
+            .order(organizations::id.asc())
+            .select(OrganizationRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
     }
 
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>> {
@@ -273,6 +290,38 @@ impl OrganizationRepository for PgRepositories<'_> {
             .map_err(store_error)
     }
 
+    fn lock_subtree(&mut self, root: OrganizationId) -> StoreResult<Vec<Organization>> {
+        // Key order is root-first order: ancestors are always older.
+        organizations::table
+            .filter(organizations::path.contains(vec![root.0]).and(live()))
+            .order(organizations::id.asc())
+            .select(OrganizationRow::as_select())
+            .for_no_key_update()
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
+    }
+
+    fn set_organization_suspensions(
+        &mut self,
+        changes: &[(OrganizationId, Option<Suspension>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for (id, suspension) in changes {
+            diesel::update(organizations::table.filter(organizations::id.eq(id.0).and(live())))
+                .set((
+                    organizations::suspended_at.eq(suspension.map(|s| s.since)),
+                    organizations::suspended_by.eq(suspended_by(*suspension)),
+                    organizations::updated_at.eq(now),
+                ))
+                .execute(self.conn)
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
     fn delete_organization_subtree(
         &mut self,
         id: OrganizationId,
@@ -307,6 +356,52 @@ impl OrganizationRepository for PgRepositories<'_> {
         .get_results(self.conn)
         .map_err(store_error)?;
         self.revoke_credentials(&doomed_users, now)?;
+        // Their infrastructure goes with them. Pools and addresses of the subtree serve
+        // only servers of the subtree, so nothing outside is left pointing at them.
+        diesel::update(
+            servers::table.filter(
+                servers::organization_id
+                    .eq_any(&doomed)
+                    .and(servers::deleted_at.is_null()),
+            ),
+        )
+        .set(servers::deleted_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        diesel::delete(
+            ip_pool_addresses::table.filter(ip_pool_addresses::organization_id.eq_any(&doomed)),
+        )
+        .execute(self.conn)
+        .map_err(store_error)?;
+        let doomed_addresses = ip_addresses::table
+            .filter(ip_addresses::organization_id.eq_any(&doomed))
+            .select(ip_addresses::id);
+        diesel::delete(
+            ip_pool_addresses::table
+                .filter(ip_pool_addresses::ip_address_id.eq_any(doomed_addresses)),
+        )
+        .execute(self.conn)
+        .map_err(store_error)?;
+        diesel::update(
+            ip_pools::table.filter(
+                ip_pools::organization_id
+                    .eq_any(&doomed)
+                    .and(ip_pools::deleted_at.is_null()),
+            ),
+        )
+        .set(ip_pools::deleted_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
+        diesel::update(
+            ip_addresses::table.filter(
+                ip_addresses::organization_id
+                    .eq_any(&doomed)
+                    .and(ip_addresses::deleted_at.is_null()),
+            ),
+        )
+        .set(ip_addresses::deleted_at.eq(now))
+        .execute(self.conn)
+        .map_err(store_error)?;
         Ok(doomed.len() as u64)
     }
 }

@@ -22,6 +22,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        suspended_by -> Nullable<Int8>,
     }
 }
 
@@ -103,7 +104,116 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ip_pools (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        organization_id -> Int8,
+        name -> Text,
+        is_default -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    ip_addresses (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        organization_id -> Int8,
+        ipv4 -> Text,
+        ipv6 -> Nullable<Text>,
+        hostname -> Text,
+        priority -> Int2,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    ip_pool_addresses (ip_pool_id, ip_address_id) {
+        ip_pool_id -> Int8,
+        ip_address_id -> Int8,
+        organization_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    servers (id) {
+        id -> Int8,
+        uuid -> Uuid,
+        organization_id -> Int8,
+        name -> Text,
+        permalink -> Text,
+        mode -> Text,
+        ip_pool_id -> Nullable<Int8>,
+        send_limit -> Nullable<Int8>,
+        suspended_at -> Nullable<Timestamptz>,
+        suspended_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    server_queues (server_id) {
+        server_id -> Int8,
+        organization_id -> Int8,
+        queued -> Int8,
+        last_floor -> Int8,
+        last_shift -> Int8,
+    }
+}
+
+diesel::table! {
+    sent_seconds (server_id, second) {
+        server_id -> Int8,
+        second -> Int8,
+        organization_id -> Int8,
+        sent -> Int8,
+    }
+}
+
+diesel::table! {
+    sent_totals (server_id, ip_pool_id, ip_address_id) {
+        server_id -> Int8,
+        ip_pool_id -> Int8,
+        ip_address_id -> Int8,
+        organization_id -> Int8,
+        sent -> Int8,
+    }
+}
+
+diesel::table! {
+    monthly_usage (organization_id, month) {
+        organization_id -> Int8,
+        month -> Date,
+        sent -> Int8,
+        monthly_limit -> Nullable<Int8>,
+        threshold_recorded -> Nullable<Int2>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Int8,
+        key -> Text,
+        organization_id -> Int8,
+        fingerprint -> Bytea,
+        status -> Nullable<Int2>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(ip_pool_addresses -> ip_addresses (ip_address_id));
+diesel::joinable!(ip_pool_addresses -> ip_pools (ip_pool_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> organizations (organization_id));
@@ -114,5 +224,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     sessions,
     audit_log,
-    access_log
+    access_log,
+    ip_pools,
+    ip_addresses,
+    ip_pool_addresses,
+    servers,
+    server_queues,
+    sent_seconds,
+    sent_totals,
+    monthly_usage,
+    idempotency_keys,
 );

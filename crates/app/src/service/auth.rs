@@ -195,20 +195,20 @@ impl<S: Store> Services<S> {
         client_ip: &Option<String>,
         now: DateTime<Utc>,
     ) -> ServiceResult<Option<u64>> {
-        let since = now - self.policy.window;
+        let since = now - self.policy.auth.window;
         let wait = |failures: Vec<DateTime<Utc>>, max: u64| -> Option<u64> {
             if (failures.len() as u64) < max {
                 return None;
             }
-            let until = *failures.last()? + self.policy.window;
+            let until = *failures.last()? + self.policy.auth.window;
             let millis = (until - now).num_milliseconds().max(1);
             Some((millis as u64).div_ceil(1000))
         };
-        let max_email = self.policy.max_failures_per_email;
+        let max_email = self.policy.auth.max_failures_per_email;
         let by_email = r.recent_login_failures(Some(email), None, since, max_email as usize)?;
         let mut longest = wait(by_email, max_email);
         if let Some(ip) = client_ip {
-            let max_client = self.policy.max_failures_per_client;
+            let max_client = self.policy.auth.max_failures_per_client;
             let by_client = r.recent_login_failures(None, Some(ip), since, max_client as usize)?;
             longest = longest.max(wait(by_client, max_client));
         }
@@ -306,7 +306,7 @@ impl<S: Store> Authentication for Services<S> {
         };
         let now = self.clock.now();
         let token = format_session_token(&self.secrets.secret());
-        let expires_at = now + self.policy.session_ttl;
+        let expires_at = now + self.policy.auth.session_ttl;
         self.tx(|r| {
             // The password may have changed, or the user gone, while we were verifying.
             let user = r

@@ -80,6 +80,7 @@ impl<S: Store> Services<S> {
                 parent_path: Vec::new(),
                 limit: None,
                 customizations: Customizations::empty(),
+                suspension: None,
                 now,
             })?;
             let user = r.insert_user(InsertUser {

@@ -5,8 +5,15 @@
 mod api_key;
 mod auth;
 mod bootstrap;
+mod event;
+mod ip_address;
+mod ip_pool;
 mod log;
+mod maintenance;
 mod organization;
+mod server;
+mod statistics;
+mod usage;
 mod user;
 
 #[cfg(test)]
@@ -14,15 +21,35 @@ mod tests;
 
 pub use auth::AuthPolicy;
 pub use bootstrap::{Bootstrap, BootstrapError};
+pub use event::EventPolicy;
+pub use maintenance::Pruned;
 
+use chrono::{DateTime, Duration, Utc};
 use orgplane_domain::access::{Actor, CredentialKind};
 use orgplane_domain::audit::NewAuditEntry;
 use orgplane_domain::organization::{Organization, OrganizationId};
-use orgplane_ports::store::{Lock, Repositories, Store, StoreError};
+use orgplane_domain::usage::OveragePrice;
+use orgplane_ports::store::{Claim, KeyClaim, Lock, Repositories, Store, StoreError};
 use orgplane_ports::system::{Clock, PasswordHasher, SecretGenerator};
-use orgplane_ports::usecase::{Health, ServiceError, ServiceResult};
+use orgplane_ports::usecase::{
+    Conflict, Health, Idempotency, Outcome, ServiceError, ServiceResult,
+};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+
+/// The tunable rules of the use cases.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// Sessions and login throttling.
+    pub auth: AuthPolicy,
+    /// Which event times are accepted.
+    pub events: EventPolicy,
+    /// The price of overage.
+    pub price: OveragePrice,
+}
 
 /// The use cases over a store `S`.
 pub struct Services<S: Store> {
@@ -30,7 +57,7 @@ pub struct Services<S: Store> {
     clock: Arc<dyn Clock>,
     hasher: Arc<dyn PasswordHasher>,
     secrets: Arc<dyn SecretGenerator>,
-    policy: AuthPolicy,
+    policy: Policy,
 }
 
 impl<S: Store> Services<S> {
@@ -40,7 +67,7 @@ impl<S: Store> Services<S> {
         clock: Arc<dyn Clock>,
         hasher: Arc<dyn PasswordHasher>,
         secrets: Arc<dyn SecretGenerator>,
-        policy: AuthPolicy,
+        policy: Policy,
     ) -> Self {
         Self {
             store,
@@ -64,6 +91,45 @@ impl<S: Store> Health for Services<S> {
     fn ready(&self) -> ServiceResult<()> {
         self.store.ping().map_err(|_| ServiceError::Unavailable)
     }
+}
+
+/// Runs `work` (already inside a transaction) under an optional idempotency key: a key
+/// seen before with the same request answers its recorded response and does nothing; one
+/// seen with another request is refused; a new one is claimed first (so a concurrent
+/// duplicate waits for this transaction) and its answer recorded before commit.
+fn idempotent<T>(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    idempotency: Option<&Idempotency<T>>,
+    now: DateTime<Utc>,
+    work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
+) -> ServiceResult<Outcome<T>> {
+    if let Some(idem) = idempotency {
+        let claim = KeyClaim {
+            user: actor.user_id,
+            organization: actor.home,
+            key: &idem.key,
+            fingerprint: idem.fingerprint,
+            now,
+            expired_before: now - Duration::hours(IDEMPOTENCY_TTL_HOURS),
+        };
+        if let Claim::Used {
+            fingerprint,
+            response,
+        } = r.claim_idempotency_key(claim)?
+        {
+            return if fingerprint == idem.fingerprint {
+                Ok(Outcome::Replayed(response))
+            } else {
+                Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused))
+            };
+        }
+    }
+    let done = work(r)?;
+    if let Some(idem) = idempotency {
+        r.complete_idempotency_key(actor.user_id, &idem.key, &(idem.render)(&done))?;
+    }
+    Ok(Outcome::Done(done))
 }
 
 /// A live organization by public id, if the actor reaches it; otherwise "not found".
@@ -193,7 +259,7 @@ pub(crate) mod testing {
             clock.clone(),
             hasher(),
             Arc::new(OsSecrets),
-            AuthPolicy::default(),
+            Policy::default(),
         );
         (services, clock)
     }

@@ -5,11 +5,14 @@ use super::{
     audit, grow, locked_organization, organization_to_grow, reachable_organization, Change,
     Services,
 };
+use chrono::{DateTime, Utc};
 use orgplane_domain::access::{Actor, Denied, Permission, Role};
 use orgplane_domain::organization::{
-    Customizations, NewOrganization, Organization, OrganizationPatch, Permalink,
+    Customizations, NewOrganization, Organization, OrganizationId, OrganizationPatch, Permalink,
 };
 use orgplane_domain::page::Page;
+use orgplane_domain::server::ServerId;
+use orgplane_domain::suspension::{self, resolve_subtree, SubtreeNode, Suspension};
 use orgplane_ports::store::{InsertOrganization, Lock, OrganizationFilter, Repositories, Store};
 use orgplane_ports::usecase::*;
 use serde_json::json;
@@ -46,28 +49,32 @@ fn audit_fields(org: &Organization, only: Option<&[&str]>) -> serde_json::Value 
     }
 }
 
-/// Attaches parents' public ids, looking each parent up once.
+/// Attaches the public ids of parents and of suspension origins, looking each
+/// organization up once.
 fn views(
     r: &mut dyn Repositories,
     orgs: Page<Organization>,
 ) -> ServiceResult<Page<OrganizationView>> {
-    let mut parents: HashMap<i64, Uuid> = orgs.items.iter().map(|o| (o.id.0, o.uuid)).collect();
+    let mut known: HashMap<i64, Uuid> = orgs.items.iter().map(|o| (o.id.0, o.uuid)).collect();
+    let mut uuid_of = |r: &mut dyn Repositories, id: OrganizationId| -> ServiceResult<Uuid> {
+        if let Some(uuid) = known.get(&id.0) {
+            return Ok(*uuid);
+        }
+        let uuid = super::organization_uuid(r, id)?;
+        known.insert(id.0, uuid);
+        Ok(uuid)
+    };
     let mut items = Vec::with_capacity(orgs.items.len());
     for organization in orgs.items {
-        let parent_uuid = match organization.parent_id {
-            None => None,
-            Some(pid) => match parents.get(&pid.0) {
-                Some(uuid) => Some(*uuid),
-                None => {
-                    let uuid = super::organization_uuid(r, pid)?;
-                    parents.insert(pid.0, uuid);
-                    Some(uuid)
-                }
-            },
-        };
+        let parent_uuid = organization.parent_id.map(|p| uuid_of(r, p)).transpose()?;
+        let suspended_by_uuid = organization
+            .suspension
+            .map(|s| uuid_of(r, s.decided_by(organization.id)))
+            .transpose()?;
         items.push(OrganizationView {
             organization,
             parent_uuid,
+            suspended_by_uuid,
         });
     }
     Ok(Page {
@@ -77,14 +84,81 @@ fn views(
 }
 
 fn view(r: &mut dyn Repositories, organization: Organization) -> ServiceResult<OrganizationView> {
-    let parent_uuid = organization
-        .parent_id
-        .map(|p| super::organization_uuid(r, p))
-        .transpose()?;
-    Ok(OrganizationView {
-        organization,
-        parent_uuid,
-    })
+    let page = views(
+        r,
+        Page {
+            items: vec![organization],
+            next: None,
+        },
+    )?;
+    page.items
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::Internal("a view of one is one".into()))
+}
+
+/// What a change of suspension reached.
+struct Reached {
+    organizations: usize,
+    servers: usize,
+}
+
+/// Suspends `org` (locked, with its ancestors share-locked) or lifts its own suspension,
+/// and recomputes the effective suspension of its whole subtree and all its servers.
+fn set_suspended(
+    r: &mut dyn Repositories,
+    org: &Organization,
+    suspend: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<Reached>> {
+    match org.suspension {
+        Some(s) if s.is_own() && suspend => return Ok(None),
+        None if !suspend => return Ok(None),
+        Some(s) if !s.is_own() && !suspend => {
+            return Err(ServiceError::Conflict(Conflict::SuspendedFromAbove))
+        }
+        _ => {}
+    }
+    let above = match org.parent_id {
+        Some(parent) => r.organization(parent)?.and_then(|p| p.suspension),
+        None => None,
+    };
+    let subtree = r.lock_subtree(org.id)?;
+    let nodes: Vec<SubtreeNode> = subtree
+        .iter()
+        .map(|o| SubtreeNode {
+            id: o.id,
+            parent: o.parent_id,
+            own: if o.id == org.id {
+                suspend.then_some(now)
+            } else {
+                o.suspension.filter(|s| s.is_own()).map(|s| s.since)
+            },
+        })
+        .collect();
+    let resolved = resolve_subtree(&nodes, above.as_ref());
+    let changed: Vec<(OrganizationId, Option<Suspension>)> = resolved
+        .iter()
+        .filter(|(id, s)| subtree.iter().any(|o| o.id == *id && o.suspension != *s))
+        .copied()
+        .collect();
+    r.set_organization_suspensions(&changed, now)?;
+    let effective: HashMap<OrganizationId, Option<Suspension>> = resolved.into_iter().collect();
+    let servers: Vec<(ServerId, Option<Suspension>)> = r
+        .servers_within(org.id)?
+        .into_iter()
+        .filter_map(|s| {
+            let own = s.suspension.filter(|x| x.is_own()).map(|x| x.since);
+            let holder = effective.get(&s.organization_id).copied().flatten();
+            let new = suspension::effective(own, holder.as_ref(), s.organization_id);
+            (new != s.suspension).then_some((s.id, new))
+        })
+        .collect();
+    r.set_server_suspensions(&servers, now)?;
+    Ok(Some(Reached {
+        organizations: changed.len(),
+        servers: servers.len(),
+    }))
 }
 
 fn list(
@@ -150,6 +224,10 @@ impl<S: Store> Organizations for Services<S> {
                 parent_path: parent.as_ref().map(|p| p.path.clone()).unwrap_or_default(),
                 limit: new.limit,
                 customizations: new.customizations,
+                // Born under a suspended organization, it is suspended too.
+                suspension: parent
+                    .as_ref()
+                    .and_then(|p| p.suspension.map(|s| s.inherited_from(p.id))),
                 now,
             })?;
             let mut fields = audit_fields(&org, None);
@@ -200,11 +278,23 @@ impl<S: Store> Organizations for Services<S> {
     ) -> ServiceResult<OrganizationView> {
         let now = self.clock.now();
         self.tx(|r| {
-            let mut org = locked_organization(r, actor, id, Lock::Update)?;
-            actor.authorize(Permission::UpdateOrganization, &org)?;
-            if patch.limit.is_some() {
-                actor.may_set_limit(&org)?;
+            let found = reachable_organization(r, actor, id)?;
+            if patch.suspended.is_some() {
+                // A suspension depends on the ones above: hold them still (root first,
+                // before the organization itself, as every lock is taken).
+                let ancestors = &found.path[..found.path.len() - 1];
+                if !r.lock_path(ancestors)? {
+                    return Err(ServiceError::NotFound);
+                }
             }
+            let mut org = r
+                .lock_organization(found.id, Lock::Update)?
+                .ok_or(ServiceError::NotFound)?;
+            actor.authorize(Permission::UpdateOrganization, &org)?;
+            if patch.limit.is_some() || patch.suspended.is_some() {
+                actor.may_govern(&org)?;
+            }
+            let suspended = patch.suspended;
             let changed = org.apply(patch);
             if !changed.is_empty() {
                 org.updated_at = now;
@@ -217,6 +307,28 @@ impl<S: Store> Organizations for Services<S> {
                     fields,
                 };
                 audit(r, actor, org.id, change, now)?;
+            }
+            if let Some(suspend) = suspended {
+                if let Some(reached) = set_suspended(r, &org, suspend, now)? {
+                    let action = if suspend {
+                        "organization.suspend"
+                    } else {
+                        "organization.unsuspend"
+                    };
+                    let fields = json!({
+                        "suspended": suspend,
+                        "organizations_affected": reached.organizations,
+                        "servers_affected": reached.servers,
+                    });
+                    let change = Change {
+                        action,
+                        target_type: "organization",
+                        target_id: org.uuid,
+                        fields,
+                    };
+                    audit(r, actor, org.id, change, now)?;
+                }
+                org = r.organization(org.id)?.ok_or(ServiceError::NotFound)?;
             }
             view(r, org)
         })

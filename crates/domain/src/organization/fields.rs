@@ -1,5 +1,6 @@
 //! The validated fields of an organization.
 
+use crate::slug::{self, PermalinkError};
 use crate::text::{Text, TextError};
 use serde::Serialize;
 use std::fmt;
@@ -60,23 +61,6 @@ pub const RESERVED_PERMALINKS: &[&str] = &[
     "www",
 ];
 
-/// Why a permalink was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PermalinkError {
-    /// Empty.
-    #[error("must not be empty")]
-    Empty,
-    /// Longer than 64 characters.
-    #[error("must be at most 64 characters")]
-    TooLong,
-    /// Holds something other than `a-z`, `0-9` and `-`, or starts/ends with `-`.
-    #[error("may contain only lowercase letters, digits and inner hyphens")]
-    InvalidCharacter,
-    /// One of [`RESERVED_PERMALINKS`].
-    #[error("`{0}` is reserved")]
-    Reserved(String),
-}
-
 /// A URL-safe handle: `[a-z0-9-]`, no leading/trailing hyphen, 1 to 64 characters, not
 /// reserved. Unique among live organizations (the store enforces that part).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -84,42 +68,15 @@ pub enum PermalinkError {
 pub struct Permalink(String);
 
 impl Permalink {
-    const MAX: usize = 64;
-
     /// Accepts an exact permalink.
     pub fn parse(raw: &str) -> Result<Self, PermalinkError> {
-        if raw.is_empty() {
-            return Err(PermalinkError::Empty);
-        }
-        if raw.len() > Self::MAX {
-            return Err(PermalinkError::TooLong);
-        }
-        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-        if !raw.chars().all(allowed) || raw.starts_with('-') || raw.ends_with('-') {
-            return Err(PermalinkError::InvalidCharacter);
-        }
-        if RESERVED_PERMALINKS.contains(&raw) {
-            return Err(PermalinkError::Reserved(raw.to_owned()));
-        }
-        Ok(Self(raw.to_owned()))
+        slug::check(raw, RESERVED_PERMALINKS).map(|()| Self(raw.to_owned()))
     }
 
     /// Derives a permalink from a name: lowercase ASCII letters and digits kept, every run
     /// of anything else becomes one hyphen.
     pub fn derive_from(name: &OrganizationName) -> Result<Self, PermalinkError> {
-        let mut slug = String::new();
-        for c in name.as_str().chars() {
-            if c.is_ascii_alphanumeric() {
-                slug.push(c.to_ascii_lowercase());
-            } else if !slug.is_empty() && !slug.ends_with('-') {
-                slug.push('-');
-            }
-        }
-        let mut slug: String = slug.chars().take(Self::MAX).collect();
-        while slug.ends_with('-') {
-            slug.pop();
-        }
-        Self::parse(&slug)
+        Self::parse(&slug::derive(name.as_str()))
     }
 
     /// The permalinks to try, in order, for an organization called `name`: the derived one
@@ -132,33 +89,13 @@ impl Permalink {
     /// assert_eq!(first.as_str(), "admin-2");
     /// ```
     pub fn candidates(name: &OrganizationName, count: u32) -> Result<Vec<Self>, PermalinkError> {
-        let (base, skip_base) = match Self::derive_from(name) {
-            Ok(p) => (p, false),
-            // A reserved word is fine with a suffix: "Admin" becomes `admin-2`.
-            Err(PermalinkError::Reserved(word)) => (Self(word), true),
-            Err(other) => return Err(other),
-        };
-        let suffixed = (2..).map(|n| base.with_suffix(n));
-        let all: Vec<Self> = if skip_base {
-            suffixed.take(count as usize).collect()
-        } else {
-            std::iter::once(base.clone())
-                .chain(suffixed)
-                .take(count as usize)
-                .collect()
-        };
-        Ok(all)
+        slug::candidates(name.as_str(), count, RESERVED_PERMALINKS)
+            .map(|all| all.into_iter().map(Self).collect())
     }
 
     /// The `n`-th alternative when this permalink is taken: `acme-2`, `acme-3`, ...
     pub fn with_suffix(&self, n: u32) -> Self {
-        let suffix = format!("-{n}");
-        let keep = Self::MAX - suffix.len();
-        let mut base: String = self.0.chars().take(keep).collect();
-        while base.ends_with('-') {
-            base.pop();
-        }
-        Self(format!("{base}{suffix}"))
+        Self(slug::with_suffix(&self.0, n))
     }
 
     /// The permalink itself.

@@ -6,13 +6,15 @@
 mod country;
 mod fields;
 
+pub use crate::slug::PermalinkError;
 pub use country::{CountryCode, CountryCodeError};
 pub use fields::{
     Customizations, CustomizationsError, DomainName, DomainNameError, MonthlyLimit,
-    MonthlyLimitError, OrganizationName, Permalink, PermalinkError, PhoneNumber, PhoneNumberError,
-    TimeZone, TimeZoneError, CUSTOMIZATIONS_MAX_BYTES, RESERVED_PERMALINKS,
+    MonthlyLimitError, OrganizationName, Permalink, PhoneNumber, PhoneNumberError, TimeZone,
+    TimeZoneError, CUSTOMIZATIONS_MAX_BYTES, RESERVED_PERMALINKS,
 };
 
+use crate::suspension::Suspension;
 use crate::text::Text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -78,8 +80,8 @@ pub struct Organization {
     pub limit: Option<MonthlyLimit>,
     /// Client-defined settings (a JSON object).
     pub customizations: Customizations,
-    /// When the organization was suspended, if it is.
-    pub suspended_at: Option<DateTime<Utc>>,
+    /// Its effective suspension (its own, or inherited from an organization above).
+    pub suspension: Option<Suspension>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -196,6 +198,10 @@ pub struct OrganizationPatch {
     pub limit: Option<Option<MonthlyLimit>>,
     /// New customizations (replaces the whole object).
     pub customizations: Option<Customizations>,
+    /// Suspend (`true`) or lift the organization's own suspension (`false`). Not applied
+    /// by [`Organization::apply`]: it reaches the whole subtree, see
+    /// [`crate::suspension`].
+    pub suspended: Option<bool>,
 }
 
 /// Test and doctest helpers: ready-made organizations.
@@ -218,7 +224,7 @@ pub mod fixtures {
             path,
             limit: None,
             customizations: Customizations::empty(),
-            suspended_at: None,
+            suspension: None,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
         }

@@ -3,9 +3,14 @@
 //! every error is an RFC 9457 problem ([`problem`]).
 
 pub mod api_key;
+pub mod event;
+pub mod ip_address;
+pub mod ip_pool;
 pub mod log;
 pub mod organization;
 pub mod problem;
+pub mod report;
+pub mod server;
 pub mod session;
 pub mod user;
 
@@ -44,8 +49,12 @@ impl actix_web::Responder for NoContent {
     }
 }
 
-/// Registers the canonical routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Registers the canonical routes; event batches may be up to `events_body_limit` bytes.
+pub fn configure(events_body_limit: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| routes(cfg, events_body_limit)
+}
+
+fn routes(cfg: &mut web::ServiceConfig, events_body_limit: usize) {
     cfg.service(
         web::resource("/orgs")
             .route(web::post().to(organization::create))
@@ -86,5 +95,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/users/{user_id}/api_keys")
             .route(web::post().to(api_key::create))
             .route(web::get().to(api_key::list)),
+    )
+    .service(
+        web::resource("/orgs/{org_id}/servers")
+            .route(web::post().to(server::create))
+            .route(web::get().to(server::list)),
+    )
+    .service(
+        web::resource("/servers/{server_id}")
+            .route(web::get().to(server::read))
+            .route(web::patch().to(server::update))
+            .route(web::delete().to(server::remove)),
+    )
+    .service(web::resource("/servers/{server_id}/sending").route(web::get().to(server::sending)))
+    .service(
+        web::resource("/orgs/{org_id}/ip_pools")
+            .route(web::post().to(ip_pool::create))
+            .route(web::get().to(ip_pool::list)),
+    )
+    .service(
+        web::resource("/ip_pools/{pool_id}")
+            .route(web::get().to(ip_pool::read))
+            .route(web::patch().to(ip_pool::update))
+            .route(web::delete().to(ip_pool::remove)),
+    )
+    .service(
+        web::resource("/ip_pools/{pool_id}/ip_addresses/{ip_address_id}")
+            .route(web::put().to(ip_pool::add_address))
+            .route(web::delete().to(ip_pool::remove_address)),
+    )
+    .service(
+        web::resource("/orgs/{org_id}/ip_addresses")
+            .route(web::post().to(ip_address::create))
+            .route(web::get().to(ip_address::list)),
+    )
+    .service(
+        web::resource("/ip_addresses/{ip_address_id}")
+            .route(web::get().to(ip_address::read))
+            .route(web::patch().to(ip_address::update))
+            .route(web::delete().to(ip_address::remove)),
+    )
+    .service(web::resource("/orgs/{org_id}/statistics").route(web::get().to(report::statistics)))
+    .service(
+        web::resource("/orgs/{org_id}/ip_allocation").route(web::get().to(report::ip_allocation)),
+    )
+    .service(web::resource("/orgs/{org_id}/consumption").route(web::get().to(report::consumption)))
+    .service(
+        web::resource("/events")
+            // A batch of 10,000 events is larger than any other body.
+            .app_data(web::PayloadConfig::default().limit(events_body_limit))
+            .route(web::post().to(event::ingest)),
     );
 }

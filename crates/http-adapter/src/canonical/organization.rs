@@ -47,8 +47,12 @@ pub struct OrganizationResponse {
     /// Client settings.
     #[schema(value_type = Object)]
     pub customizations: serde_json::Value,
-    /// When suspended, if it is.
+    /// Whether it is suspended (on its own or through an organization above it).
+    pub suspended: bool,
+    /// Since when it is suspended.
     pub suspended_at: Option<DateTime<Utc>>,
+    /// The organization whose suspension it is (itself, or one above it).
+    pub suspended_by: Option<Uuid>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -75,7 +79,9 @@ impl From<OrganizationView> for OrganizationResponse {
             time_zone: p.time_zone.map(|v| v.as_str().to_owned()),
             limit: o.limit.map(MonthlyLimit::get),
             customizations: o.customizations.to_value(),
-            suspended_at: o.suspended_at,
+            suspended: o.suspension.is_some(),
+            suspended_at: o.suspension.map(|s| s.since),
+            suspended_by: view.suspended_by_uuid,
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -151,6 +157,11 @@ pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Object>)]
     pub customizations: Option<Option<serde_json::Value>>,
+    /// `true` suspends the organization, its sub-organizations and all their servers;
+    /// `false` lifts its own suspension (not one inherited from above). Only from above
+    /// (an ancestor's admin) or by a platform administrator.
+    #[serde(default, deserialize_with = "nullable")]
+    pub suspended: Option<Option<bool>>,
 }
 
 /// A field that may be left out but not cleared.
@@ -239,6 +250,7 @@ impl UpdateOrganization {
         let e = &mut Vec::new();
         let name = not_null(e, "name", self.name);
         let raw_customizations = not_null(e, "customizations", self.customizations);
+        let suspended = not_null(e, "suspended", self.suspended);
         let patch = OrganizationPatch {
             name: field(e, "name", name.as_deref(), OrganizationName::parse),
             domain: patch_field(e, "domain", self.domain, DomainName::parse),
@@ -255,6 +267,7 @@ impl UpdateOrganization {
                 Some(Some(n)) => limit(e, Some(n)).map(Some),
             },
             customizations: customizations(e, raw_customizations),
+            suspended,
         };
         let errors = std::mem::take(e);
         check(errors)?;

@@ -15,7 +15,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use orgplane_domain::access::Denied;
-use orgplane_ports::usecase::{FieldError, ServiceError};
+use orgplane_ports::usecase::{Conflict, FieldError, ServiceError};
 use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
@@ -153,6 +153,12 @@ impl From<ServiceError> for Problem {
                 d.to_string(),
             ),
             ServiceError::Invalid(errors) => Self::invalid(errors),
+            ServiceError::Conflict(c @ Conflict::IdempotencyKeyReused) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                c.to_string(),
+            ),
             ServiceError::Conflict(c) => {
                 Self::new(StatusCode::CONFLICT, "conflict", "Conflict", c.to_string())
             }

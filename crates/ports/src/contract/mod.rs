@@ -9,20 +9,31 @@
 //! ```
 
 mod api_key;
+mod event;
+mod idempotency;
+mod infrastructure;
 mod log;
 mod organization;
+mod usage;
 mod user;
 
 pub use api_key::*;
+pub use event::*;
+pub use idempotency::*;
+pub use infrastructure::*;
 pub use log::*;
 pub use organization::*;
+pub use usage::*;
 pub use user::*;
 
 use crate::store::*;
 use chrono::{DateTime, TimeZone, Utc};
 use orgplane_domain::access::Role;
 use orgplane_domain::api_key::ApiKeyMode;
+use orgplane_domain::ip_address::{Hostname, IpAddress, Priority, SendingIpv4, SendingIpv6};
+use orgplane_domain::ip_pool::{IpPool, IpPoolId, PoolName};
 use orgplane_domain::organization::*;
+use orgplane_domain::server::{SendLimit, Server, ServerMode, ServerName, ServerPermalink};
 use orgplane_domain::user::{Email, EmailPreferences, PasswordHash, UserName};
 use uuid::Uuid;
 
@@ -54,7 +65,25 @@ macro_rules! store_contract_tests {
             login_attempts_for_one_address_run_one_at_a_time,
             login_attempts_from_one_client_run_one_at_a_time,
             users_holding_a_role_are_counted_across_the_subtree,
-            recording_a_login_touches_nothing_else
+            recording_a_login_touches_nothing_else,
+            organizations_are_read_by_keys_and_subtrees_locked_root_first,
+            suspensions_are_stored_with_their_origin,
+            deleting_an_organization_takes_its_infrastructure,
+            servers_round_trip_and_update,
+            server_names_and_permalinks_are_unique_per_organization,
+            servers_are_found_by_organization_subtree_and_pool,
+            a_pool_deleted_while_a_server_is_pointed_at_it_sees_the_server,
+            a_server_cannot_be_pointed_at_a_pool_deleted_meanwhile,
+            pools_round_trip_with_one_default_per_organization,
+            an_address_sits_in_several_pools,
+            ip_addresses_are_unique_among_live_addresses,
+            counters_add_up_across_batches,
+            queues_never_go_below_zero,
+            two_batches_on_the_same_counters_lose_nothing,
+            per_second_counts_are_read_by_window_and_pruned,
+            usage_accumulates_per_organization_and_month,
+            idempotency_keys_are_claimed_once_and_expire,
+            a_duplicate_request_waits_for_the_first
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -95,6 +124,7 @@ pub(crate) fn new_org(name: &str, parent: Option<&Organization>) -> InsertOrgani
         parent_path: parent.map(|p| p.path.clone()).unwrap_or_default(),
         limit: Some(MonthlyLimit::new(1000).expect("limit")),
         customizations: Customizations::parse(serde_json::json!({"theme": "dark"})).expect("json"),
+        suspension: None,
         now: t(0),
     }
 }
@@ -160,4 +190,58 @@ pub(crate) fn race<S: Store, A: Send, B>(
         let b = must(store, second);
         (holder.join().expect("first transaction"), b)
     })
+}
+
+pub(crate) fn new_server(name: &str, org: &Organization, pool: Option<IpPoolId>) -> InsertServer {
+    let name = ServerName::parse(name).expect("name");
+    InsertServer {
+        uuid: Uuid::new_v4(),
+        organization_id: org.id,
+        permalink: ServerPermalink::candidates(&name, 1).expect("permalink")[0].clone(),
+        name,
+        mode: ServerMode::Live,
+        ip_pool_id: pool,
+        send_limit: SendLimit::new(100).ok(),
+        suspension: None,
+        now: t(0),
+    }
+}
+
+pub(crate) fn insert_server<S: Store>(
+    store: &S,
+    name: &str,
+    org: &Organization,
+    pool: Option<IpPoolId>,
+) -> Server {
+    must(store, |r| r.insert_server(new_server(name, org, pool)))
+}
+
+pub(crate) fn new_pool(name: &str, org: &Organization, default: bool) -> InsertIpPool {
+    InsertIpPool {
+        uuid: Uuid::new_v4(),
+        organization_id: org.id,
+        name: PoolName::parse(name).expect("name"),
+        default,
+        now: t(0),
+    }
+}
+
+pub(crate) fn insert_pool<S: Store>(store: &S, name: &str, org: &Organization) -> IpPool {
+    must(store, |r| r.insert_ip_pool(new_pool(name, org, false)))
+}
+
+pub(crate) fn new_address(ipv4: &str, ipv6: Option<&str>, org: &Organization) -> InsertIpAddress {
+    InsertIpAddress {
+        uuid: Uuid::new_v4(),
+        organization_id: org.id,
+        ipv4: SendingIpv4::parse(ipv4).expect("ipv4"),
+        ipv6: ipv6.map(|v| SendingIpv6::parse(v).expect("ipv6")),
+        hostname: Hostname::parse("mail.example.com").expect("hostname"),
+        priority: Priority::new(90).expect("priority"),
+        now: t(0),
+    }
+}
+
+pub(crate) fn insert_address<S: Store>(store: &S, ipv4: &str, org: &Organization) -> IpAddress {
+    must(store, |r| r.insert_ip_address(new_address(ipv4, None, org)))
 }

@@ -247,3 +247,92 @@ pub fn a_grandchild_added_while_an_ancestor_is_deleted_is_deleted_too<S: Store>(
     assert_eq!(deleted, 3);
     assert_eq!(must(&store, |r| r.organization(grandchild.id)), None);
 }
+
+/// Organizations are read by keys; a subtree is locked and returned root first.
+pub fn organizations_are_read_by_keys_and_subtrees_locked_root_first<S: Store>(
+    make: &dyn Fn() -> S,
+) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "A", Some(&root));
+    let b = insert_org(&store, "B", Some(&root));
+    let a1 = insert_org(&store, "A1", Some(&a));
+    let other = insert_org(&store, "Other", None);
+    let ids = |orgs: Vec<Organization>| orgs.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let found = must(&store, |r| {
+        r.organizations_by_ids(&[a1.id, root.id, OrganizationId(999_999)])
+    });
+    assert_eq!(ids(found), vec![root.id, a1.id]);
+    let subtree = must(&store, |r| r.lock_subtree(root.id));
+    assert_eq!(ids(subtree), vec![root.id, a.id, b.id, a1.id]);
+    assert!(!ids(must(&store, |r| r.lock_subtree(a.id))).contains(&other.id));
+}
+
+/// A suspension reads back with its time and origin.
+pub fn suspensions_are_stored_with_their_origin<S: Store>(make: &dyn Fn() -> S) {
+    use orgplane_domain::suspension::Suspension;
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let child = insert_org(&store, "Child", Some(&root));
+    let own = Suspension::own(t(7));
+    let inherited = own.inherited_from(root.id);
+    must(&store, |r| {
+        r.set_organization_suspensions(&[(root.id, Some(own)), (child.id, Some(inherited))], t(8))
+    });
+    let read = |id| must(&store, |r| r.organization(id)).expect("live");
+    assert_eq!(read(root.id).suspension, Some(own));
+    assert_eq!(read(child.id).suspension, Some(inherited));
+    assert_eq!(read(child.id).updated_at, t(8));
+    must(&store, |r| {
+        r.set_organization_suspensions(&[(child.id, None)], t(9))
+    });
+    assert_eq!(read(child.id).suspension, None);
+    // A child inserted under a suspended parent keeps what it is born with.
+    let mut born = new_org("Born", Some(&read(root.id)));
+    born.suspension = Some(own.inherited_from(root.id));
+    let born = must(&store, |r| r.insert_organization(born));
+    assert_eq!(read(born.id).suspension, Some(inherited));
+}
+
+/// Deleting an organization deletes the servers, pools and addresses of its subtree, and
+/// the memberships of their addresses, and nothing else.
+pub fn deleting_an_organization_takes_its_infrastructure<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let doomed = insert_org(&store, "Doomed", Some(&root));
+    let below = insert_org(&store, "Below", Some(&doomed));
+    let root_pool = insert_pool(&store, "Root Pool", &root);
+    let root_address = insert_address(&store, "192.0.2.1", &root);
+    let doomed_address = insert_address(&store, "192.0.2.2", &doomed);
+    let below_pool = insert_pool(&store, "Below Pool", &below);
+    must(&store, |r| {
+        r.add_pool_address(&root_pool, doomed_address.id, t(0))?;
+        r.add_pool_address(&root_pool, root_address.id, t(0))?;
+        r.add_pool_address(&below_pool, root_address.id, t(0))
+    });
+    let doomed_server = insert_server(&store, "Doomed Server", &below, Some(root_pool.id));
+    let root_server = insert_server(&store, "Root Server", &root, Some(root_pool.id));
+    must(&store, |r| r.delete_organization_subtree(doomed.id, t(1)));
+    assert_eq!(must(&store, |r| r.server_by_uuid(doomed_server.uuid)), None);
+    assert!(must(&store, |r| r.server_by_uuid(root_server.uuid)).is_some());
+    assert_eq!(must(&store, |r| r.ip_pool_by_uuid(below_pool.uuid)), None);
+    assert_eq!(
+        must(&store, |r| r.ip_address_by_uuid(doomed_address.uuid)),
+        None
+    );
+    let members: Vec<_> = must(&store, |r| r.pool_members(&[root_pool.id]))
+        .into_iter()
+        .map(|(_, a)| a.id)
+        .collect();
+    assert_eq!(
+        members,
+        vec![root_address.id],
+        "the doomed address left the root pool"
+    );
+    let holding = must(&store, |r| r.pools_holding(&[root_address.id]));
+    assert_eq!(
+        holding.len(),
+        1,
+        "the doomed pool no longer holds the root address"
+    );
+}

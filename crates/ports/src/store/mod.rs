@@ -5,15 +5,27 @@
 //! whole or not at all.
 
 mod api_key;
+mod event;
+mod idempotency;
+mod ip_address;
+mod ip_pool;
 mod log;
 mod organization;
+mod server;
 mod session;
+mod usage;
 mod user;
 
 pub use api_key::*;
+pub use event::*;
+pub use idempotency::*;
+pub use ip_address::*;
+pub use ip_pool::*;
 pub use log::*;
 pub use organization::*;
+pub use server::*;
 pub use session::*;
+pub use usage::*;
 pub use user::*;
 
 /// What can go wrong in a store, independent of the technology behind it.
@@ -39,6 +51,18 @@ pub enum Unique {
     Email,
     /// Hashes of keys and tokens.
     SecretHash,
+    /// Server names within an organization (case-insensitively).
+    ServerName,
+    /// Server permalinks within an organization.
+    ServerPermalink,
+    /// Pool names within an organization (case-insensitively).
+    PoolName,
+    /// One default pool per organization.
+    DefaultPool,
+    /// IPv4 addresses among live addresses.
+    Ipv4,
+    /// IPv6 addresses among live addresses.
+    Ipv6,
     /// Any other uniqueness rule.
     Other,
 }
@@ -68,6 +92,12 @@ pub trait Repositories:
     + SessionRepository
     + AuditLogRepository
     + AccessLogRepository
+    + ServerRepository
+    + IpPoolRepository
+    + IpAddressRepository
+    + EventRepository
+    + UsageRepository
+    + IdempotencyRepository
 {
 }
 
@@ -78,6 +108,12 @@ impl<T> Repositories for T where
         + SessionRepository
         + AuditLogRepository
         + AccessLogRepository
+        + ServerRepository
+        + IpPoolRepository
+        + IpAddressRepository
+        + EventRepository
+        + UsageRepository
+        + IdempotencyRepository
 {
 }
 

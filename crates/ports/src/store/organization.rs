@@ -7,6 +7,7 @@ use orgplane_domain::organization::{
     Profile,
 };
 use orgplane_domain::page::Cursor;
+use orgplane_domain::suspension::Suspension;
 use uuid::Uuid;
 
 /// An organization to insert.
@@ -28,6 +29,8 @@ pub struct InsertOrganization {
     pub limit: Option<MonthlyLimit>,
     /// Client settings.
     pub customizations: Customizations,
+    /// The suspension it is born with (its parent's, inherited).
+    pub suspension: Option<Suspension>,
     /// Creation time.
     pub now: DateTime<Utc>,
 }
@@ -47,7 +50,7 @@ impl InsertOrganization {
             path,
             limit: self.limit,
             customizations: self.customizations,
-            suspended_at: None,
+            suspension: self.suspension,
             created_at: self.now,
             updated_at: self.now,
         }
@@ -71,6 +74,8 @@ pub trait OrganizationRepository {
     fn insert_organization(&mut self, new: InsertOrganization) -> StoreResult<Organization>;
     /// A live organization by integer key.
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
+    /// Live organizations by integer key (those that exist), by ascending key.
+    fn organizations_by_ids(&mut self, ids: &[OrganizationId]) -> StoreResult<Vec<Organization>>;
     /// A live organization by public id.
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>>;
     /// A live organization, locked until the transaction ends, as last committed. Use it
@@ -96,9 +101,19 @@ pub trait OrganizationRepository {
     fn update_organization(&mut self, org: &Organization) -> StoreResult<()>;
     /// How many live direct children an organization has.
     fn count_children(&mut self, id: OrganizationId) -> StoreResult<u64>;
-    /// Soft-deletes an organization and all its descendants, with their users, keys and
-    /// sessions. Returns how many organizations were deleted. Descendants being added
-    /// concurrently (under a [`Lock::Share`] of their parent) are deleted too.
+    /// An organization and all its descendants, locked ([`Lock::Update`]) root first, in
+    /// root-first order (every parent before its children).
+    fn lock_subtree(&mut self, root: OrganizationId) -> StoreResult<Vec<Organization>>;
+    /// Sets the effective suspension of several organizations.
+    fn set_organization_suspensions(
+        &mut self,
+        changes: &[(OrganizationId, Option<Suspension>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Soft-deletes an organization and all its descendants, with their users, keys,
+    /// sessions, servers, IP pools and IP addresses. Returns how many organizations were
+    /// deleted. Descendants being added concurrently (under a [`Lock::Share`] of their
+    /// parent) are deleted too.
     fn delete_organization_subtree(
         &mut self,
         id: OrganizationId,

@@ -6,14 +6,28 @@
 
 mod api_key;
 mod auth;
+mod event;
+mod idempotency;
+mod ip_address;
+mod ip_pool;
 mod log;
 mod organization;
+mod server;
+mod statistics;
+mod usage;
 mod user;
 
 pub use api_key::*;
 pub use auth::*;
+pub use event::*;
+pub use idempotency::*;
+pub use ip_address::*;
+pub use ip_pool::*;
 pub use log::*;
 pub use organization::*;
+pub use server::*;
+pub use statistics::*;
+pub use usage::*;
 pub use user::*;
 
 use crate::store::StoreError;
@@ -65,6 +79,27 @@ pub enum Conflict {
     /// The object changed while this request was being prepared; retry.
     #[error("the object changed while this request was in flight; retry")]
     ChangedConcurrently,
+    /// Another server of the organization has this name.
+    #[error("a server with this name already exists in the organization")]
+    ServerNameTaken,
+    /// Another pool of the organization has this name.
+    #[error("an IP pool with this name already exists in the organization")]
+    PoolNameTaken,
+    /// Another address has this IPv4 address.
+    #[error("an IP address with this IPv4 address already exists")]
+    Ipv4Taken,
+    /// Another address has this IPv6 address.
+    #[error("an IP address with this IPv6 address already exists")]
+    Ipv6Taken,
+    /// Servers still send through the pool.
+    #[error("the IP pool is still used by: {}; move them to another pool first", .0.join(", "))]
+    PoolInUse(Vec<String>),
+    /// The object is suspended by an organization above it, not on its own.
+    #[error("it is suspended through an organization above it; lift that suspension instead")]
+    SuspendedFromAbove,
+    /// The idempotency key was used with a different request.
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
 }
 
 /// Why a use case failed. Each surface maps this to its error shape in one place.
@@ -109,6 +144,18 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(crate::store::Unique::Permalink) => {
                 Self::Conflict(Conflict::PermalinkTaken)
             }
+            StoreError::Conflict(
+                crate::store::Unique::ServerName | crate::store::Unique::ServerPermalink,
+            ) => Self::Conflict(Conflict::ServerNameTaken),
+            StoreError::Conflict(crate::store::Unique::PoolName) => {
+                Self::Conflict(Conflict::PoolNameTaken)
+            }
+            StoreError::Conflict(crate::store::Unique::Ipv4) => Self::Conflict(Conflict::Ipv4Taken),
+            StoreError::Conflict(crate::store::Unique::Ipv6) => Self::Conflict(Conflict::Ipv6Taken),
+            // Two requests made a default pool at once: the loser retries.
+            StoreError::Conflict(crate::store::Unique::DefaultPool) => {
+                Self::Conflict(Conflict::ChangedConcurrently)
+            }
             other => Self::Internal(other.to_string()),
         }
     }
@@ -150,6 +197,34 @@ pub trait Health: Send + Sync {
 }
 
 /// Every use case, as one object the surfaces hold.
-pub trait UseCases: Authentication + Organizations + Users + ApiKeys + Logs + Health {}
+pub trait UseCases:
+    Authentication
+    + Organizations
+    + Users
+    + ApiKeys
+    + Logs
+    + Servers
+    + IpPools
+    + IpAddresses
+    + Events
+    + Reports
+    + Usage
+    + Health
+{
+}
 
-impl<T: Authentication + Organizations + Users + ApiKeys + Logs + Health> UseCases for T {}
+impl<T> UseCases for T where
+    T: Authentication
+        + Organizations
+        + Users
+        + ApiKeys
+        + Logs
+        + Servers
+        + IpPools
+        + IpAddresses
+        + Events
+        + Reports
+        + Usage
+        + Health
+{
+}

@@ -15,6 +15,9 @@ pub struct OrganizationView {
     pub organization: Organization,
     /// Its parent's public id.
     pub parent_uuid: Option<Uuid>,
+    /// The public id of the organization whose decision its suspension is (itself or one
+    /// above it), when it is suspended.
+    pub suspended_by_uuid: Option<Uuid>,
 }
 
 /// Which organizations to list.

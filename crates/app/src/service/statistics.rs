@@ -1,0 +1,68 @@
+//! Seed 000's two reports: live statistics and IP allocation.
+
+use super::{reachable_organization, Services};
+use orgplane_domain::access::{Actor, Permission};
+use orgplane_domain::ip_allocation::{self, AllocationInputs, IpAllocation};
+use orgplane_domain::statistics::{self, window_start, Statistics, LIVE_WINDOW_SECS};
+use orgplane_ports::store::Store;
+use orgplane_ports::usecase::*;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl<S: Store> Reports for Services<S> {
+    fn statistics(&self, actor: &Actor, organization: Uuid) -> ServiceResult<Statistics> {
+        let now = self.clock.now();
+        self.tx(|r| {
+            let org = reachable_organization(r, actor, organization)?;
+            actor.authorize(Permission::ViewOrganization, &org)?;
+            let servers = r.servers_of(org.id)?;
+            let ids: Vec<_> = servers.iter().map(|s| s.id).collect();
+            let queued: HashMap<_, _> = r.queue_sizes(&ids)?.into_iter().collect();
+            let since = window_start(now, LIVE_WINDOW_SECS);
+            let sent: HashMap<_, _> = r.sent_since(&ids, since)?.into_iter().collect();
+            let addresses = r.ip_addresses_of(org.id)?;
+            Ok(statistics::assemble(
+                &org, &servers, &queued, &sent, addresses,
+            ))
+        })
+    }
+
+    fn ip_allocation(&self, actor: &Actor, organization: Uuid) -> ServiceResult<IpAllocation> {
+        self.tx(|r| {
+            let org = reachable_organization(r, actor, organization)?;
+            actor.authorize(Permission::ViewOrganization, &org)?;
+            let servers = r.servers_of(org.id)?;
+            let own_pools = r.ip_pools_of(org.id)?;
+            let own_addresses = r.ip_addresses_of(org.id)?;
+            let address_ids: Vec<_> = own_addresses.iter().map(|a| a.id).collect();
+            let holding = r.pools_holding(&address_ids)?;
+            // Every pool an own object refers to: own pools, the pools own servers send
+            // through (perhaps an ancestor's), the pools own addresses sit in.
+            let mut pool_ids: Vec<_> = own_pools.iter().map(|p| p.id).collect();
+            pool_ids.extend(servers.iter().filter_map(|s| s.ip_pool_id));
+            pool_ids.extend(holding.iter().map(|(p, _)| p.id));
+            pool_ids.sort();
+            pool_ids.dedup();
+            let pools = r.ip_pools_by_ids(&pool_ids)?;
+            let memberships = r.pool_members(&pool_ids)?;
+            let own_pool_ids: Vec<_> = own_pools.iter().map(|p| p.id).collect();
+            let pool_users = r
+                .servers_using_pools(&own_pool_ids)?
+                .into_iter()
+                .filter_map(|s| s.ip_pool_id.map(|p| (p, s.name.as_str().to_owned())))
+                .collect();
+            let server_ids: Vec<_> = servers.iter().map(|s| s.id).collect();
+            let routes = r.sent_routes(&server_ids, &own_pool_ids, &address_ids)?;
+            let inputs = AllocationInputs {
+                servers,
+                own_pools,
+                own_addresses,
+                pools,
+                memberships,
+                pool_users,
+                routes,
+            };
+            Ok(ip_allocation::assemble(&org, inputs))
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! Consumption: usage, limit, overage and spend per month.
+
+use super::{reachable_organization, Services};
+use orgplane_domain::access::{Actor, Permission};
+use orgplane_domain::usage::{Month, MonthlyUsage, Rollup};
+use orgplane_ports::store::Store;
+use orgplane_ports::usecase::*;
+use uuid::Uuid;
+
+/// The most months one consumption report covers.
+pub const MAX_MONTHS: usize = 36;
+
+impl<S: Store> Usage for Services<S> {
+    fn consumption(
+        &self,
+        actor: &Actor,
+        organization: Uuid,
+        months: usize,
+    ) -> ServiceResult<Consumption> {
+        if !(1..=MAX_MONTHS).contains(&months) {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "months",
+                format!("must be a whole number from 1 to {MAX_MONTHS}"),
+            )]));
+        }
+        let now = self.clock.now();
+        let price = self.policy.price;
+        self.tx(|r| {
+            let org = reachable_organization(r, actor, organization)?;
+            actor.authorize(Permission::ViewOrganization, &org)?;
+            let wanted = Month::of(now).last(months);
+            let since = *wanted.last().unwrap_or(&Month::of(now));
+            let subtree = r.usage_records(org.id, true, since)?;
+            let months = wanted
+                .into_iter()
+                .map(|month| {
+                    let in_month = || subtree.iter().filter(move |u| u.month == month);
+                    let own_record = in_month().find(|u| u.organization == org.id);
+                    // A month without a record sent nothing; its limit is unknown, so the
+                    // current one stands in (for this month it is the one that applies).
+                    let own = MonthlyUsage::compute(
+                        month,
+                        own_record.map_or(0, |u| u.sent),
+                        own_record.map_or(org.limit, |u| u.limit),
+                        price,
+                    );
+                    let each: Vec<MonthlyUsage> = in_month()
+                        .map(|u| MonthlyUsage::compute(month, u.sent, u.limit, price))
+                        .collect();
+                    ConsumptionMonth {
+                        own,
+                        with_descendants: Rollup::of(&each),
+                    }
+                })
+                .collect();
+            Ok(Consumption {
+                organization_uuid: org.uuid,
+                price,
+                months,
+            })
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! Usage, limit, overage and spend over months.
+
+use super::ServiceResult;
+use orgplane_domain::access::Actor;
+use orgplane_domain::usage::{MonthlyUsage, OveragePrice, Rollup};
+use uuid::Uuid;
+
+/// One month of an organization's consumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumptionMonth {
+    /// The organization's own usage, limit, overage and spend.
+    pub own: MonthlyUsage,
+    /// Summed over the organization and all its descendants.
+    pub with_descendants: Rollup,
+}
+
+/// An organization's consumption, this month first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumption {
+    /// The organization's public id.
+    pub organization_uuid: Uuid,
+    /// The price overage is billed at.
+    pub price: OveragePrice,
+    /// This month and the months before it, newest first.
+    pub months: Vec<ConsumptionMonth>,
+}
+
+/// Consumption.
+pub trait Usage: Send + Sync {
+    /// This month and the `months - 1` before it.
+    fn consumption(
+        &self,
+        actor: &Actor,
+        organization: Uuid,
+        months: usize,
+    ) -> ServiceResult<Consumption>;
+}

@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE monthly_usage;
+DROP TABLE sent_totals;
+DROP TABLE sent_seconds;
+DROP TABLE server_queues;
+DROP TABLE servers;
+DROP TABLE ip_pool_addresses;
+DROP TABLE ip_addresses;
+DROP TABLE ip_pools;
+ALTER TABLE organizations DROP COLUMN suspended_by;
