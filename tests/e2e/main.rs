@@ -1,7 +1,9 @@
 //! End-to-end tests: the real application over HTTP against a real PostgreSQL.
 
+mod events;
 mod http;
 mod identity;
+mod infrastructure;
 mod organizations;
 mod postal;
 mod tenant_wall;

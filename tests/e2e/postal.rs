@@ -2,7 +2,7 @@
 //! two addresses (one in both pools), four servers (one without a pool). Every number is
 //! derived here from the events this test sends.
 
-use orgplane_e2e::{Response, TestApp};
+use orgplane_e2e::{seconds_ago, Response, TestApp};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -169,36 +169,12 @@ impl Expected {
 }
 
 fn events_body(acme: &Acme, events: &[Event]) -> Value {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
     json!({"events": events.iter().map(|(server, kind, address, count, ago)| {
         let mut e = json!({"server_id": acme.servers[server], "type": kind, "count": count});
         if let Some(a) = address { e["ip_address"] = json!(a); }
-        if *ago > 0 { e["occurred_at"] = json!(rfc3339(now - *ago)); }
+        if *ago > 0 { e["occurred_at"] = json!(seconds_ago(*ago)); }
         e
     }).collect::<Vec<_>>()})
-}
-
-/// Unix seconds as an RFC 3339 UTC time (days from civil, no date crate needed).
-fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 const EVENTS: &[Event] = &[

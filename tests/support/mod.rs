@@ -366,6 +366,12 @@ impl TestApp {
     }
 }
 
+/// The time `secs` seconds ago, as RFC 3339 UTC (for `occurred_at`).
+pub fn seconds_ago(secs: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// A server, a pool it sends through and an address in that pool, of one organization.
 #[derive(Debug, Clone)]
 pub struct Infrastructure {

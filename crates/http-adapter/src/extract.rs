@@ -204,7 +204,37 @@ pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        if path == "." {
+        // serde names a missing or unknown field only in its message: name it as the
+        // field in error, under the object it belongs to.
+        let named = |prefix: &str| {
+            let rest = message.strip_prefix(prefix)?;
+            let (name, _) = rest.split_once('`')?;
+            Some(name.to_owned())
+        };
+        let under = |name: String| {
+            if path == "." {
+                name
+            } else {
+                format!("{path}.{name}")
+            }
+        };
+        if let Some(name) = named("missing field `") {
+            Problem::invalid(vec![FieldError::new(under(name), "is required")])
+        } else if let Some(name) = named("unknown field `") {
+            let expected = message
+                .split_once(", expected ")
+                .map_or(String::new(), |(_, e)| format!(" (expected {e})"));
+            // The path of an unknown field already ends with it.
+            let field = if path == name || path.ends_with(&format!(".{name}")) {
+                path.clone()
+            } else {
+                under(name)
+            };
+            Problem::invalid(vec![FieldError::new(
+                field,
+                format!("is not a field of this body{expected}"),
+            )])
+        } else if path == "." {
             Problem::bad_request(message)
         } else {
             Problem::invalid(vec![FieldError::new(path, message)])
