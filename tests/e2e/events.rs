@@ -24,28 +24,96 @@ fn a_batch_with_one_bad_event_is_refused_whole() {
     let good = sent(&infra.server, "192.0.2.1", 1);
     let before = app.fingerprint_except(&["access_log"]);
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("unknown server", json!({"server_id": uuid::Uuid::new_v4(), "type": "queued"}), "events[1].server_id"),
-        ("another tenant's server", json!({"server_id": theirs.server, "type": "queued"}), "events[1].server_id"),
-        ("server id not a uuid", json!({"server_id": "srv-1", "type": "queued"}), "events[1].server_id"),
-        ("unknown type", json!({"server_id": infra.server, "type": "bounced"}), "events[1].type"),
-        ("sent without address", json!({"server_id": infra.server, "type": "sent"}), "events[1].ip_address"),
-        ("address not in the pool", sent(&infra.server, "198.51.100.1", 1), "events[1].ip_address"),
-        ("address malformed", sent(&infra.server, "192.0.2.300", 1), "events[1].ip_address"),
-        ("address on a queued event", json!({"server_id": infra.server, "type": "queued", "ip_address": "192.0.2.1"}), "events[1].ip_address"),
-        ("sent by a server without a pool", sent(&no_pool, "192.0.2.1", 1), "events[1].ip_address"),
-        ("count zero", json!({"server_id": infra.server, "type": "queued", "count": 0}), "events[1].count"),
-        ("count too large", json!({"server_id": infra.server, "type": "queued", "count": 1_000_001}), "events[1].count"),
-        ("count a string", json!({"server_id": infra.server, "type": "queued", "count": "5"}), "events[1].count"),
-        ("in the future", json!({"server_id": infra.server, "type": "queued", "occurred_at": "2099-01-01T00:00:00Z"}), "events[1].occurred_at"),
-        ("before the retention", json!({"server_id": infra.server, "type": "queued", "occurred_at": "2001-01-01T00:00:00Z"}), "events[1].occurred_at"),
-        ("time malformed", json!({"server_id": infra.server, "type": "queued", "occurred_at": "yesterday"}), "events[1].occurred_at"),
-        ("unknown field", json!({"server_id": infra.server, "type": "queued", "bounce": true}), "events[1].bounce"),
+        (
+            "unknown server",
+            json!({"server_id": uuid::Uuid::new_v4(), "type": "queued"}),
+            "events[1].server_id",
+        ),
+        (
+            "another tenant's server",
+            json!({"server_id": theirs.server, "type": "queued"}),
+            "events[1].server_id",
+        ),
+        (
+            "server id not a uuid",
+            json!({"server_id": "srv-1", "type": "queued"}),
+            "events[1].server_id",
+        ),
+        (
+            "unknown type",
+            json!({"server_id": infra.server, "type": "bounced"}),
+            "events[1].type",
+        ),
+        (
+            "sent without address",
+            json!({"server_id": infra.server, "type": "sent"}),
+            "events[1].ip_address",
+        ),
+        (
+            "address not in the pool",
+            sent(&infra.server, "198.51.100.1", 1),
+            "events[1].ip_address",
+        ),
+        (
+            "address malformed",
+            sent(&infra.server, "192.0.2.300", 1),
+            "events[1].ip_address",
+        ),
+        (
+            "address on a queued event",
+            json!({"server_id": infra.server, "type": "queued", "ip_address": "192.0.2.1"}),
+            "events[1].ip_address",
+        ),
+        (
+            "sent by a server without a pool",
+            sent(&no_pool, "192.0.2.1", 1),
+            "events[1].ip_address",
+        ),
+        (
+            "count zero",
+            json!({"server_id": infra.server, "type": "queued", "count": 0}),
+            "events[1].count",
+        ),
+        (
+            "count too large",
+            json!({"server_id": infra.server, "type": "queued", "count": 1_000_001}),
+            "events[1].count",
+        ),
+        (
+            "count a string",
+            json!({"server_id": infra.server, "type": "queued", "count": "5"}),
+            "events[1].count",
+        ),
+        (
+            "in the future",
+            json!({"server_id": infra.server, "type": "queued", "occurred_at": "2099-01-01T00:00:00Z"}),
+            "events[1].occurred_at",
+        ),
+        (
+            "before the retention",
+            json!({"server_id": infra.server, "type": "queued", "occurred_at": "2001-01-01T00:00:00Z"}),
+            "events[1].occurred_at",
+        ),
+        (
+            "time malformed",
+            json!({"server_id": infra.server, "type": "queued", "occurred_at": "yesterday"}),
+            "events[1].occurred_at",
+        ),
+        (
+            "unknown field",
+            json!({"server_id": infra.server, "type": "queued", "bounce": true}),
+            "events[1].bounce",
+        ),
     ];
     for (what, bad, field) in cases {
         let r = app.post("/events", &t.key, json!({"events": [good, bad]}));
         r.assert_problem(400);
         assert_eq!(r.body["errors"][0]["field"], field, "{what}: {}", r.text);
-        assert_eq!(app.fingerprint_except(&["access_log"]), before, "{what} counted something");
+        assert_eq!(
+            app.fingerprint_except(&["access_log"]),
+            before,
+            "{what} counted something"
+        );
     }
     for (what, body) in [
         ("no events", json!({"events": []})),
@@ -88,10 +156,21 @@ fn test_mode_keys_report_events_that_never_count() {
         json!({"events": [sent(&infra.server, "192.0.2.1", 7), {"server_id": infra.server, "type": "queued"}]}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body, json!({"events": 2, "queued": 1, "sent": 7, "failed": 0, "counted": false}));
-    assert_eq!(app.fingerprint_except(&["access_log"]), before, "nothing counted");
+    assert_eq!(
+        r.body,
+        json!({"events": 2, "queued": 1, "sent": 7, "failed": 0, "counted": false})
+    );
+    assert_eq!(
+        app.fingerprint_except(&["access_log"]),
+        before,
+        "nothing counted"
+    );
     // It is checked like any other batch.
-    let bad = app.post("/events", &test_key, json!({"events": [sent(&infra.server, "203.0.113.1", 1)]}));
+    let bad = app.post(
+        "/events",
+        &test_key,
+        json!({"events": [sent(&infra.server, "203.0.113.1", 1)]}),
+    );
     bad.assert_problem(400);
 }
 
@@ -101,7 +180,11 @@ fn usage_crosses_each_threshold_once_a_month_and_consumption_rolls_up() {
     let reseller = app.tenant("Reseller", None, "admin");
     let customer = app.tenant("Customer", Some(&reseller.org), "admin");
     // The customer's allowance is set from above.
-    let r = app.patch(&format!("/orgs/{}", customer.org), &reseller.key, json!({"limit": 100}));
+    let r = app.patch(
+        &format!("/orgs/{}", customer.org),
+        &reseller.key,
+        json!({"limit": 100}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     let infra = app.infrastructure(&customer.key, &customer.org, "192.0.2.1");
     let parent_infra = app.infrastructure(&reseller.key, &reseller.org, "192.0.2.2");
@@ -139,7 +222,10 @@ fn usage_crosses_each_threshold_once_a_month_and_consumption_rolls_up() {
     let overage = usage - 100;
     let price: u64 = 50; // config/default.toml
     let spend = (overage * price).div_ceil(1000);
-    let c = app.get(&format!("/orgs/{}/consumption?months=3", customer.org), &customer.key);
+    let c = app.get(
+        &format!("/orgs/{}/consumption?months=3", customer.org),
+        &customer.key,
+    );
     assert_eq!(c.status, 200, "{}", c.text);
     assert_eq!(c.body["organization_id"], json!(customer.org));
     assert_eq!(c.body["overage_cents_per_thousand"], price);
@@ -150,11 +236,17 @@ fn usage_crosses_each_threshold_once_a_month_and_consumption_rolls_up() {
     assert_eq!(this["limit"], 100);
     assert_eq!(this["overage"], overage);
     assert_eq!(this["spend"], spend);
-    assert_eq!(this["with_descendants"], json!({"usage": usage, "overage": overage, "spend": spend}));
+    assert_eq!(
+        this["with_descendants"],
+        json!({"usage": usage, "overage": overage, "spend": spend})
+    );
     assert_eq!(months[1]["usage"], 0);
     assert!(months[1]["month"].as_str().unwrap() < this["month"].as_str().unwrap());
     // The parent's own usage is its own; rolled up, the customer's counts too.
-    let p = app.get(&format!("/orgs/{}/consumption", reseller.org), &reseller.key);
+    let p = app.get(
+        &format!("/orgs/{}/consumption", reseller.org),
+        &reseller.key,
+    );
     let this = &p.body["months"][0];
     assert_eq!(this["usage"], 9);
     assert_eq!(this["limit"], Value::Null);
@@ -163,11 +255,18 @@ fn usage_crosses_each_threshold_once_a_month_and_consumption_rolls_up() {
         this["with_descendants"],
         json!({"usage": usage + 9, "overage": overage, "spend": spend})
     );
-    assert_eq!(p.body["months"].as_array().unwrap().len(), 12, "a year by default");
+    assert_eq!(
+        p.body["months"].as_array().unwrap().len(),
+        12,
+        "a year by default"
+    );
     // PostGrid-style `usage` is the same counter: the customer's usage this month.
     for bad in ["0", "37", "x", "-1"] {
-        app.get(&format!("/orgs/{}/consumption?months={bad}", customer.org), &customer.key)
-            .assert_problem(400);
+        app.get(
+            &format!("/orgs/{}/consumption?months={bad}", customer.org),
+            &customer.key,
+        )
+        .assert_problem(400);
     }
 }
 
@@ -185,11 +284,24 @@ fn the_live_window_holds_the_last_sixty_seconds_and_the_totals_everything() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     let s = app.get(&format!("/orgs/{}/statistics", t.org), &t.key).body;
-    assert_eq!(s["statistics"]["total_sent"], 12, "ten minutes ago is outside the window");
-    assert_eq!(s["statistics"]["overall_message_rate"].as_f64(), Some(12.0 / 60.0));
-    assert_eq!(s["statistics"]["servers"][0]["queued_count"], 0, "never below zero");
-    let a = app.get(&format!("/orgs/{}/ip_allocation", t.org), &t.key).body;
+    assert_eq!(
+        s["statistics"]["total_sent"], 12,
+        "ten minutes ago is outside the window"
+    );
+    assert_eq!(
+        s["statistics"]["overall_message_rate"].as_f64(),
+        Some(12.0 / 60.0)
+    );
+    assert_eq!(
+        s["statistics"]["servers"][0]["queued_count"], 0,
+        "never below zero"
+    );
+    let a = app
+        .get(&format!("/orgs/{}/ip_allocation", t.org), &t.key)
+        .body;
     assert_eq!(a["servers"][0]["emails_sent"], 62, "all time");
-    let view = app.get(&format!("/servers/{}/sending", infra.server), &t.key).body;
+    let view = app
+        .get(&format!("/servers/{}/sending", infra.server), &t.key)
+        .body;
     assert_eq!(view["sent_last_hour"], 62);
 }

@@ -67,7 +67,10 @@ fn every_field_is_echoed_and_reads_back() {
     );
     assert_eq!(changed.status, 200, "{}", changed.text);
     assert_eq!(changed.body["name"], "Marketing EU");
-    assert_eq!(changed.body["permalink"], "marketing-server", "the permalink stays");
+    assert_eq!(
+        changed.body["permalink"], "marketing-server",
+        "the permalink stays"
+    );
     assert_eq!(changed.body["send_limit"], Value::Null);
     assert_eq!(changed.body["ip_pool_id"], Value::Null);
     let changed = app.patch(
@@ -91,7 +94,10 @@ fn every_field_is_echoed_and_reads_back() {
         "server.update",
         "ip_address.update",
     ] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -100,7 +106,8 @@ fn one_default_pool_per_organization_and_new_servers_take_the_nearest() {
     let app = TestApp::spawn();
     let reseller = app.tenant("Reseller", None, "admin");
     let customer = app.tenant("Customer", Some(&reseller.org), "admin");
-    let pools = |key: &str, org: &str| app.get(&format!("/orgs/{org}/ip_pools"), key).body["data"].clone();
+    let pools =
+        |key: &str, org: &str| app.get(&format!("/orgs/{org}/ip_pools"), key).body["data"].clone();
     let first = created(app.post(
         &format!("/orgs/{}/ip_pools", reseller.org),
         &reseller.key,
@@ -135,7 +142,11 @@ fn one_default_pool_per_organization_and_new_servers_take_the_nearest() {
     ));
     assert_eq!(next["ip_pool_id"], own["id"]);
     // A PATCH to `default: true` moves the flag.
-    let moved = app.patch(&format!("/ip_pools/{}", id(&first)), &reseller.key, json!({"default": true}));
+    let moved = app.patch(
+        &format!("/ip_pools/{}", id(&first)),
+        &reseller.key,
+        json!({"default": true}),
+    );
     assert_eq!(moved.body["default"], true);
     assert_eq!(pools(&reseller.key, &reseller.org)[1]["id"], second["id"]);
     assert_eq!(pools(&reseller.key, &reseller.org)[1]["default"], false);
@@ -146,10 +157,18 @@ fn one_default_pool_per_organization_and_new_servers_take_the_nearest() {
         &sibling.key,
         json!({"name": "Theirs"}),
     ));
-    let ok = app.patch(&format!("/servers/{}", id(&next)), &customer.key, json!({"ip_pool_id": second["id"]}));
+    let ok = app.patch(
+        &format!("/servers/{}", id(&next)),
+        &customer.key,
+        json!({"ip_pool_id": second["id"]}),
+    );
     assert_eq!(ok.status, 200, "{}", ok.text);
     let before = app.fingerprint();
-    let refused = app.patch(&format!("/servers/{}", id(&next)), &customer.key, json!({"ip_pool_id": theirs["id"]}));
+    let refused = app.patch(
+        &format!("/servers/{}", id(&next)),
+        &customer.key,
+        json!({"ip_pool_id": theirs["id"]}),
+    );
     refused.assert_problem(400);
     assert_eq!(refused.body["errors"][0]["field"], "ip_pool_id");
     let unknown = app.patch(
@@ -157,7 +176,10 @@ fn one_default_pool_per_organization_and_new_servers_take_the_nearest() {
         &customer.key,
         json!({"ip_pool_id": uuid::Uuid::new_v4()}),
     );
-    assert_eq!(unknown.body, refused.body, "another tenant's pool reads like an unknown one");
+    assert_eq!(
+        unknown.body, refused.body,
+        "another tenant's pool reads like an unknown one"
+    );
     assert_eq!(app.fingerprint(), before);
 }
 
@@ -179,11 +201,27 @@ fn a_pool_in_use_is_not_deleted_and_the_answer_names_its_servers() {
     let before = app.fingerprint();
     let refused = app.delete(&format!("/ip_pools/{}", id(&pool)), &reseller.key);
     refused.assert_problem(409);
-    assert!(refused.body["detail"].as_str().unwrap().contains("Shop Mailer"), "{}", refused.text);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Shop Mailer"),
+        "{}",
+        refused.text
+    );
     assert_eq!(app.fingerprint(), before);
-    app.patch(&format!("/servers/{}", id(&server)), &customer.key, json!({"ip_pool_id": null}));
-    assert_eq!(app.delete(&format!("/ip_pools/{}", id(&pool)), &reseller.key).status, 204);
-    app.get(&format!("/ip_pools/{}", id(&pool)), &reseller.key).assert_problem(404);
+    app.patch(
+        &format!("/servers/{}", id(&server)),
+        &customer.key,
+        json!({"ip_pool_id": null}),
+    );
+    assert_eq!(
+        app.delete(&format!("/ip_pools/{}", id(&pool)), &reseller.key)
+            .status,
+        204
+    );
+    app.get(&format!("/ip_pools/{}", id(&pool)), &reseller.key)
+        .assert_problem(404);
 }
 
 #[test]
@@ -222,7 +260,11 @@ fn pools_hold_addresses_of_their_organization_or_above_only() {
     let joined = member(&reseller.key, &child_pool, &parent_ip);
     assert_eq!(joined.status, 200, "{}", joined.text);
     assert_eq!(joined.body["ip_address_ids"], json!([parent_ip["id"]]));
-    assert_eq!(member(&reseller.key, &child_pool, &parent_ip).status, 200, "idempotent");
+    assert_eq!(
+        member(&reseller.key, &child_pool, &parent_ip).status,
+        200,
+        "idempotent"
+    );
     let before = app.fingerprint();
     // The child's admin cannot reach the parent's address at all.
     member(&customer.key, &child_pool, &parent_ip).assert_problem(404);
@@ -232,7 +274,11 @@ fn pools_hold_addresses_of_their_organization_or_above_only() {
     assert_eq!(refused.body["errors"][0]["field"], "ip_address_id");
     assert_eq!(app.fingerprint(), before);
     // Leaving: 200 once, then 404 (it is not in the pool any more).
-    let out = format!("/ip_pools/{}/ip_addresses/{}", id(&child_pool), id(&parent_ip));
+    let out = format!(
+        "/ip_pools/{}/ip_addresses/{}",
+        id(&child_pool),
+        id(&parent_ip)
+    );
     assert_eq!(app.delete(&out, &reseller.key).status, 200);
     app.delete(&out, &reseller.key).assert_problem(404);
 }
@@ -251,9 +297,17 @@ fn suspending_an_organization_suspends_everything_below_it() {
     let suspended = |path: String, key: &str| app.get(&path, key).body.clone();
 
     // The customer's own admins cannot suspend (or lift) their own organization.
-    app.patch(&format!("/orgs/{}", customer.org), &customer.key, json!({"suspended": true}))
-        .assert_problem(403);
-    let r = app.patch(&format!("/orgs/{}", customer.org), &reseller.key, json!({"suspended": true}));
+    app.patch(
+        &format!("/orgs/{}", customer.org),
+        &customer.key,
+        json!({"suspended": true}),
+    )
+    .assert_problem(403);
+    let r = app.patch(
+        &format!("/orgs/{}", customer.org),
+        &reseller.key,
+        json!({"suspended": true}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["suspended"], true);
     assert_eq!(r.body["suspended_by"], json!(customer.org));
@@ -279,21 +333,46 @@ fn suspending_an_organization_suspends_everything_below_it() {
         .iter()
         .any(|r| r["code"] == "organization_suspended"));
     // What is suspended from above cannot be lifted below.
-    app.patch(&format!("/orgs/{}", id(&team)), &customer.key, json!({"suspended": false}))
-        .assert_problem(409);
-    app.patch(&format!("/servers/{}", id(&shop)), &customer.key, json!({"suspended": false}))
-        .assert_problem(409);
+    app.patch(
+        &format!("/orgs/{}", id(&team)),
+        &customer.key,
+        json!({"suspended": false}),
+    )
+    .assert_problem(409);
+    app.patch(
+        &format!("/servers/{}", id(&shop)),
+        &customer.key,
+        json!({"suspended": false}),
+    )
+    .assert_problem(409);
     // A server suspended on its own stays suspended when the organization is lifted.
-    app.patch(&format!("/orgs/{}", customer.org), &reseller.key, json!({"suspended": false}));
-    app.patch(&format!("/servers/{}", id(&shop)), &customer.key, json!({"suspended": true}));
-    app.patch(&format!("/orgs/{}", customer.org), &reseller.key, json!({"suspended": true}));
-    app.patch(&format!("/orgs/{}", customer.org), &reseller.key, json!({"suspended": false}));
+    app.patch(
+        &format!("/orgs/{}", customer.org),
+        &reseller.key,
+        json!({"suspended": false}),
+    );
+    app.patch(
+        &format!("/servers/{}", id(&shop)),
+        &customer.key,
+        json!({"suspended": true}),
+    );
+    app.patch(
+        &format!("/orgs/{}", customer.org),
+        &reseller.key,
+        json!({"suspended": true}),
+    );
+    app.patch(
+        &format!("/orgs/{}", customer.org),
+        &reseller.key,
+        json!({"suspended": false}),
+    );
     let shop_now = suspended(format!("/servers/{}", id(&shop)), &customer.key);
     assert_eq!(shop_now["suspended"], true);
     assert_eq!(shop_now["suspended_by"], Value::Null, "on its own");
     let team_now = suspended(format!("/servers/{}", id(&team_server)), &customer.key);
     assert_eq!(team_now["suspended"], false);
-    let actions: Vec<String> = app.get(&format!("/orgs/{}/audit_log", customer.org), &reseller.key)
+    let actions: Vec<String> = app
+        .get(&format!("/orgs/{}/audit_log", customer.org), &reseller.key)
         .body["data"]
         .as_array()
         .unwrap()
@@ -315,7 +394,9 @@ fn bad_infrastructure_input_is_refused_and_changes_nothing() {
         json!({"ipv4": "192.0.2.2", "ipv6": "2001:db8::2", "hostname": "b.example.com"}),
     ));
     let other = app.tenant("Globex", None, "admin");
-    let other_pool = app.infrastructure(&other.key, &other.org, "198.51.100.9").pool;
+    let other_pool = app
+        .infrastructure(&other.key, &other.org, "198.51.100.9")
+        .pool;
     let org = t.org.clone();
     let addresses = format!("/orgs/{org}/ip_addresses");
     let servers = format!("/orgs/{org}/servers");
@@ -324,38 +405,266 @@ fn bad_infrastructure_input_is_refused_and_changes_nothing() {
     let address = format!("/ip_addresses/{}", existing.address);
     let before = app.fingerprint();
     let cases: Vec<(&str, &str, String, Value, u16, Option<&str>)> = vec![
-        ("ipv4 malformed", "POST", addresses.clone(), json!({"ipv4": "300.1.1.1", "hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv4 with leading zero", "POST", addresses.clone(), json!({"ipv4": "192.0.2.01", "hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv4 loopback", "POST", addresses.clone(), json!({"ipv4": "127.0.0.1", "hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv4 is v6", "POST", addresses.clone(), json!({"ipv4": "2001:db8::9", "hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv4 missing", "POST", addresses.clone(), json!({"hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv4 wrong type", "POST", addresses.clone(), json!({"ipv4": 3232235777_u64, "hostname": "a.example.com"}), 400, Some("ipv4")),
-        ("ipv6 malformed", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "ipv6": "2001:db8::zz", "hostname": "a.example.com"}), 400, Some("ipv6")),
-        ("ipv6 multicast", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "ipv6": "ff02::1", "hostname": "a.example.com"}), 400, Some("ipv6")),
-        ("hostname bad", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "hostname": "not a host"}), 400, Some("hostname")),
-        ("priority above 100", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": 101}), 400, Some("priority")),
-        ("priority negative", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": -1}), 400, Some("priority")),
-        ("priority a string", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": "high"}), 400, Some("priority")),
-        ("unknown field", "POST", addresses.clone(), json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "weight": 3}), 400, None),
-        ("ipv4 taken", "POST", addresses.clone(), json!({"ipv4": "192.0.2.1", "hostname": "a.example.com"}), 409, None),
-        ("ipv6 taken", "POST", addresses.clone(), json!({"ipv4": "192.0.2.51", "ipv6": "2001:DB8::2", "hostname": "a.example.com"}), 409, None),
-        ("patch ipv4 taken", "PATCH", address.clone(), json!({"ipv4": v6["ipv4"]}), 409, None),
-        ("patch priority", "PATCH", address.clone(), json!({"priority": 1000}), 400, Some("priority")),
-        ("server name missing", "POST", servers.clone(), json!({"mode": "Live"}), 400, Some("name")),
-        ("server name blank", "POST", servers.clone(), json!({"name": "  "}), 400, Some("name")),
-        ("server name taken", "POST", servers.clone(), json!({"name": "SERVER 192.0.2.1"}), 409, None),
-        ("server mode", "POST", servers.clone(), json!({"name": "X", "mode": "live"}), 400, Some("mode")),
-        ("send limit negative", "POST", servers.clone(), json!({"name": "X", "send_limit": -5}), 400, Some("send_limit")),
-        ("pool id not a uuid", "POST", servers.clone(), json!({"name": "X", "ip_pool_id": "pool-1"}), 400, Some("ip_pool_id")),
-        ("unknown pool", "POST", servers.clone(), json!({"name": "X", "ip_pool_id": uuid::Uuid::new_v4()}), 400, Some("ip_pool_id")),
-        ("another tenant's pool", "POST", servers.clone(), json!({"name": "X", "ip_pool_id": other_pool}), 400, Some("ip_pool_id")),
-        ("patch suspended not bool", "PATCH", server.clone(), json!({"suspended": "yes"}), 400, Some("suspended")),
-        ("pool name missing", "POST", pools.clone(), json!({"default": true}), 400, Some("name")),
-        ("pool name taken", "POST", pools.clone(), json!({"name": "pool 192.0.2.1"}), 409, None),
-        ("pool default not bool", "POST", pools.clone(), json!({"name": "P", "default": 1}), 400, Some("default")),
-        ("membership of a missing address", "PUT", format!("/ip_pools/{}/ip_addresses/{}", existing.pool, uuid::Uuid::new_v4()), Value::Null, 404, None),
-        ("membership id not a uuid", "PUT", format!("/ip_pools/{}/ip_addresses/nope", existing.pool), Value::Null, 400, None),
-        ("server id not a uuid", "GET", "/servers/123".to_owned(), Value::Null, 400, None),
+        (
+            "ipv4 malformed",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "300.1.1.1", "hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv4 with leading zero",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.01", "hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv4 loopback",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "127.0.0.1", "hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv4 is v6",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "2001:db8::9", "hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv4 missing",
+            "POST",
+            addresses.clone(),
+            json!({"hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv4 wrong type",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": 3232235777_u64, "hostname": "a.example.com"}),
+            400,
+            Some("ipv4"),
+        ),
+        (
+            "ipv6 malformed",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "ipv6": "2001:db8::zz", "hostname": "a.example.com"}),
+            400,
+            Some("ipv6"),
+        ),
+        (
+            "ipv6 multicast",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "ipv6": "ff02::1", "hostname": "a.example.com"}),
+            400,
+            Some("ipv6"),
+        ),
+        (
+            "hostname bad",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "hostname": "not a host"}),
+            400,
+            Some("hostname"),
+        ),
+        (
+            "priority above 100",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": 101}),
+            400,
+            Some("priority"),
+        ),
+        (
+            "priority negative",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": -1}),
+            400,
+            Some("priority"),
+        ),
+        (
+            "priority a string",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "priority": "high"}),
+            400,
+            Some("priority"),
+        ),
+        (
+            "unknown field",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.50", "hostname": "a.example.com", "weight": 3}),
+            400,
+            None,
+        ),
+        (
+            "ipv4 taken",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.1", "hostname": "a.example.com"}),
+            409,
+            None,
+        ),
+        (
+            "ipv6 taken",
+            "POST",
+            addresses.clone(),
+            json!({"ipv4": "192.0.2.51", "ipv6": "2001:DB8::2", "hostname": "a.example.com"}),
+            409,
+            None,
+        ),
+        (
+            "patch ipv4 taken",
+            "PATCH",
+            address.clone(),
+            json!({"ipv4": v6["ipv4"]}),
+            409,
+            None,
+        ),
+        (
+            "patch priority",
+            "PATCH",
+            address.clone(),
+            json!({"priority": 1000}),
+            400,
+            Some("priority"),
+        ),
+        (
+            "server name missing",
+            "POST",
+            servers.clone(),
+            json!({"mode": "Live"}),
+            400,
+            Some("name"),
+        ),
+        (
+            "server name blank",
+            "POST",
+            servers.clone(),
+            json!({"name": "  "}),
+            400,
+            Some("name"),
+        ),
+        (
+            "server name taken",
+            "POST",
+            servers.clone(),
+            json!({"name": "SERVER 192.0.2.1"}),
+            409,
+            None,
+        ),
+        (
+            "server mode",
+            "POST",
+            servers.clone(),
+            json!({"name": "X", "mode": "live"}),
+            400,
+            Some("mode"),
+        ),
+        (
+            "send limit negative",
+            "POST",
+            servers.clone(),
+            json!({"name": "X", "send_limit": -5}),
+            400,
+            Some("send_limit"),
+        ),
+        (
+            "pool id not a uuid",
+            "POST",
+            servers.clone(),
+            json!({"name": "X", "ip_pool_id": "pool-1"}),
+            400,
+            Some("ip_pool_id"),
+        ),
+        (
+            "unknown pool",
+            "POST",
+            servers.clone(),
+            json!({"name": "X", "ip_pool_id": uuid::Uuid::new_v4()}),
+            400,
+            Some("ip_pool_id"),
+        ),
+        (
+            "another tenant's pool",
+            "POST",
+            servers.clone(),
+            json!({"name": "X", "ip_pool_id": other_pool}),
+            400,
+            Some("ip_pool_id"),
+        ),
+        (
+            "patch suspended not bool",
+            "PATCH",
+            server.clone(),
+            json!({"suspended": "yes"}),
+            400,
+            Some("suspended"),
+        ),
+        (
+            "pool name missing",
+            "POST",
+            pools.clone(),
+            json!({"default": true}),
+            400,
+            Some("name"),
+        ),
+        (
+            "pool name taken",
+            "POST",
+            pools.clone(),
+            json!({"name": "pool 192.0.2.1"}),
+            409,
+            None,
+        ),
+        (
+            "pool default not bool",
+            "POST",
+            pools.clone(),
+            json!({"name": "P", "default": 1}),
+            400,
+            Some("default"),
+        ),
+        (
+            "membership of a missing address",
+            "PUT",
+            format!(
+                "/ip_pools/{}/ip_addresses/{}",
+                existing.pool,
+                uuid::Uuid::new_v4()
+            ),
+            Value::Null,
+            404,
+            None,
+        ),
+        (
+            "membership id not a uuid",
+            "PUT",
+            format!("/ip_pools/{}/ip_addresses/nope", existing.pool),
+            Value::Null,
+            400,
+            None,
+        ),
+        (
+            "server id not a uuid",
+            "GET",
+            "/servers/123".to_owned(),
+            Value::Null,
+            400,
+            None,
+        ),
     ];
     for (what, method, path, body, status, field) in cases {
         let body = (!body.is_null()).then_some(body);
@@ -378,8 +687,17 @@ fn the_sending_view_shares_traffic_by_priority_and_holds_the_send_limit() {
         &t.key,
         json!({"ipv4": "192.0.2.2", "hostname": "b.example.com", "priority": 50}),
     ));
-    app.call("PUT", &format!("/ip_pools/{}/ip_addresses/{}", infra.pool, id(&second)), Some(&t.key), None);
-    app.patch(&format!("/servers/{}", infra.server), &t.key, json!({"send_limit": 10}));
+    app.call(
+        "PUT",
+        &format!("/ip_pools/{}/ip_addresses/{}", infra.pool, id(&second)),
+        Some(&t.key),
+        None,
+    );
+    app.patch(
+        &format!("/servers/{}", infra.server),
+        &t.key,
+        json!({"send_limit": 10}),
+    );
     let view = app.get(&format!("/servers/{}/sending", infra.server), &t.key);
     assert_eq!(view.status, 200, "{}", view.text);
     assert_eq!(view.body["may_send"], true);
@@ -388,11 +706,19 @@ fn the_sending_view_shares_traffic_by_priority_and_holds_the_send_limit() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["ipv4"].as_str().unwrap().to_owned(), a["share"].as_f64().unwrap()))
+        .map(|a| {
+            (
+                a["ipv4"].as_str().unwrap().to_owned(),
+                a["share"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         shares,
-        vec![("192.0.2.1".to_owned(), 100.0 / 150.0), ("192.0.2.2".to_owned(), 50.0 / 150.0)]
+        vec![
+            ("192.0.2.1".to_owned(), 100.0 / 150.0),
+            ("192.0.2.2".to_owned(), 50.0 / 150.0)
+        ]
     );
     let sent = app.post(
         "/events",
@@ -433,17 +759,32 @@ fn a_parent_sees_its_own_infrastructure_and_borrowed_pools_count_where_they_live
     assert_eq!(sent.status, 200, "{}", sent.text);
     // The parent lists its own server only; its pool and address count every message
     // through them; its pool names every server that uses it.
-    let parent = app.get(&format!("/orgs/{}/ip_allocation", reseller.org), &reseller.key).body;
+    let parent = app
+        .get(
+            &format!("/orgs/{}/ip_allocation", reseller.org),
+            &reseller.key,
+        )
+        .body;
     assert_eq!(parent["servers"].as_array().unwrap().len(), 1);
     assert_eq!(parent["servers"][0]["emails_sent"], 6);
     assert_eq!(parent["ip_pools"][0]["emails_sent"], 10);
-    assert_eq!(parent["ip_pools"][0]["servers"], json!(["Server 192.0.2.1", "Shop"]));
+    assert_eq!(
+        parent["ip_pools"][0]["servers"],
+        json!(["Server 192.0.2.1", "Shop"])
+    );
     assert_eq!(parent["ip_addresses"][0]["emails_sent"], 10);
-    let stats = app.get(&format!("/orgs/{}/statistics", reseller.org), &reseller.key).body;
+    let stats = app
+        .get(&format!("/orgs/{}/statistics", reseller.org), &reseller.key)
+        .body;
     assert_eq!(stats["statistics"]["servers_count"], 1);
     assert_eq!(stats["statistics"]["total_sent"], 6);
     // The child lists its server, which shows the borrowed pool and its address.
-    let child = app.get(&format!("/orgs/{}/ip_allocation", customer.org), &customer.key).body;
+    let child = app
+        .get(
+            &format!("/orgs/{}/ip_allocation", customer.org),
+            &customer.key,
+        )
+        .body;
     assert_eq!(child["ip_pools"], json!([]));
     assert_eq!(child["ip_addresses"], json!([]));
     assert_eq!(child["servers"][0]["ip_pool"], "Pool 192.0.2.1");

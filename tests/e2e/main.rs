@@ -1,6 +1,7 @@
 //! End-to-end tests: the real application over HTTP against a real PostgreSQL.
 
 mod events;
+mod fast_path;
 mod http;
 mod identity;
 mod infrastructure;

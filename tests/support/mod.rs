@@ -240,6 +240,34 @@ impl TestApp {
             .join(",")
     }
 
+    /// A counter of the statements the database has run (PostgreSQL's
+    /// `pg_stat_statements`, over `conn`, which must stay open between two readings);
+    /// `None` where the server does not load the extension (an external
+    /// `TEST_DATABASE_URL`). Reading it runs one statement itself.
+    pub fn statements_run(&self, conn: &mut PgConnection) -> Option<i64> {
+        #[derive(QueryableByName)]
+        struct Calls {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            calls: i64,
+        }
+        let rows: Vec<Calls> = diesel::sql_query(
+            "SELECT coalesce(sum(calls), 0)::int8 AS calls FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .load(conn)
+        .ok()?;
+        rows.first().map(|r| r.calls)
+    }
+
+    /// A connection to the test database, with `pg_stat_statements` set up in it where
+    /// the server loads it.
+    pub fn connect(&self) -> PgConnection {
+        let mut conn = PgConnection::establish(&self.db.url).expect("connect");
+        let _ = diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            .execute(&mut conn);
+        conn
+    }
+
     /// Runs one SQL statement in the test database (to reach behind the API).
     pub fn execute_sql(&self, sql: &str) {
         let mut conn = PgConnection::establish(&self.db.url).expect("connect");

@@ -126,7 +126,9 @@ impl Application {
         let services = self.services;
         let every = self.prune_interval;
         let housekeeping = actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(every);
+            // The first round after one interval, not at start.
+            let start = actix_web::rt::time::Instant::now() + every;
+            let mut tick = actix_web::rt::time::interval_at(start, every);
             loop {
                 tick.tick().await;
                 let services = services.clone();

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::ApiKey;
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::page::Cursor;
-use orgplane_domain::user::UserId;
+use orgplane_domain::user::{User, UserId};
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
@@ -30,12 +30,14 @@ impl ApiKeyRepository for State {
         Ok(key)
     }
 
-    fn api_key_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<ApiKey>> {
-        Ok(self
-            .api_keys
-            .iter()
-            .find(|(_, h)| h == hash)
-            .map(|(k, _)| k.clone()))
+    fn api_key_by_hash(
+        &mut self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(ApiKey, Option<User>)>> {
+        Ok(self.api_keys.iter().find(|(_, h)| h == hash).map(|(k, _)| {
+            let user = self.live_users().find(|u| u.id == k.user_id).cloned();
+            (k.clone(), user)
+        }))
     }
 
     fn api_key_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<ApiKey>> {
@@ -117,12 +119,14 @@ impl SessionRepository for State {
         Ok(session)
     }
 
-    fn session_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<Session>> {
-        Ok(self
-            .sessions
-            .iter()
-            .find(|(_, h)| h == hash)
-            .map(|(s, _)| s.clone()))
+    fn session_by_hash(
+        &mut self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(Session, Option<User>)>> {
+        Ok(self.sessions.iter().find(|(_, h)| h == hash).map(|(s, _)| {
+            let user = self.live_users().find(|u| u.id == s.user_id).cloned();
+            (s.clone(), user)
+        }))
     }
 
     fn revoke_session(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

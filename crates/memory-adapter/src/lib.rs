@@ -96,6 +96,15 @@ impl Store for MemoryStore {
         Ok(result)
     }
 
+    fn read<T, E>(&self, work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        // Reads change nothing; a copy keeps it so should one try.
+        let mut copy = self.lock().clone();
+        work(&mut copy)
+    }
+
     fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }

@@ -1,13 +1,14 @@
 //! API keys and login sessions in PostgreSQL.
 
-use crate::schema::{api_keys, sessions};
+use crate::schema::{api_keys, sessions, users};
+use crate::user::UserRow;
 use crate::{corrupt, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use orgplane_domain::api_key::{ApiKey, ApiKeyMode};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::page::Cursor;
-use orgplane_domain::user::UserId;
+use orgplane_domain::user::{User, UserId};
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
@@ -86,14 +87,23 @@ impl ApiKeyRepository for PgRepositories<'_> {
             .try_into()
     }
 
-    fn api_key_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<ApiKey>> {
-        api_keys::table
+    fn api_key_by_hash(
+        &mut self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(ApiKey, Option<User>)>> {
+        let found: Option<(ApiKeyRow, Option<UserRow>)> = api_keys::table
+            .left_join(
+                users::table.on(users::id
+                    .eq(api_keys::user_id)
+                    .and(users::deleted_at.is_null())),
+            )
             .filter(api_keys::key_hash.eq(hash.as_slice()))
-            .select(ApiKeyRow::as_select())
+            .select((ApiKeyRow::as_select(), Option::<UserRow>::as_select()))
             .first(self.conn)
             .optional()
-            .map_err(store_error)?
-            .map(ApiKey::try_from)
+            .map_err(store_error)?;
+        found
+            .map(|(key, user)| Ok((key.try_into()?, user.map(User::try_from).transpose()?)))
             .transpose()
     }
 
@@ -192,14 +202,24 @@ impl SessionRepository for PgRepositories<'_> {
             .map_err(store_error)
     }
 
-    fn session_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<Session>> {
-        sessions::table
+    fn session_by_hash(
+        &mut self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(Session, Option<User>)>> {
+        let found: Option<(SessionRow, Option<UserRow>)> = sessions::table
+            .left_join(
+                users::table.on(users::id
+                    .eq(sessions::user_id)
+                    .and(users::deleted_at.is_null())),
+            )
             .filter(sessions::token_hash.eq(hash.as_slice()))
-            .select(SessionRow::as_select())
+            .select((SessionRow::as_select(), Option::<UserRow>::as_select()))
             .first(self.conn)
             .optional()
-            .map(|row| row.map(Session::from))
-            .map_err(store_error)
+            .map_err(store_error)?;
+        found
+            .map(|(session, user)| Ok((session.into(), user.map(User::try_from).transpose()?)))
+            .transpose()
     }
 
     fn revoke_session(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

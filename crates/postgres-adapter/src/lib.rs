@@ -84,6 +84,9 @@ impl PgStore {
             .max_size(settings.max_size)
             .min_idle(Some(settings.min_idle))
             .connection_timeout(settings.checkout_timeout)
+            // No `SELECT 1` before every use: a connection that broke fails its statement
+            // (503), is seen broken on return and replaced.
+            .test_on_check_out(false)
             .build_unchecked(manager);
         Self { pool }
     }
@@ -141,6 +144,17 @@ impl Store for PgStore {
             (Err(_), Some(e)) => Err(e),
             (Err(e), None) => Err(E::from(store_error(e))),
         }
+    }
+
+    fn read<T, E>(&self, work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?;
+        work(&mut PgRepositories { conn: &mut conn })
     }
 
     fn ping(&self) -> Result<(), StoreError> {
@@ -283,6 +297,16 @@ mod contract {
             E: From<StoreError>,
         {
             self.store.transaction(work)
+        }
+
+        fn read<T, E>(
+            &self,
+            work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+        ) -> Result<T, E>
+        where
+            E: From<StoreError>,
+        {
+            self.store.read(work)
         }
 
         fn ping(&self) -> Result<(), StoreError> {

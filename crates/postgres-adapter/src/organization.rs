@@ -26,6 +26,7 @@ pub(crate) struct OrganizationRow {
     phone: Option<String>,
     time_zone: Option<String>,
     parent_id: Option<i64>,
+    parent_uuid: Option<Uuid>,
     path: Vec<i64>,
     monthly_limit: Option<i64>,
     customizations: serde_json::Value,
@@ -66,6 +67,7 @@ impl TryFrom<OrganizationRow> for Organization {
                 time_zone: opt(row.time_zone, "time zone", TimeZone::parse)?,
             },
             parent_id: row.parent_id.map(OrganizationId),
+            parent_uuid: row.parent_uuid,
             path: row.path.into_iter().map(OrganizationId).collect(),
             limit: row
                 .monthly_limit
@@ -151,6 +153,7 @@ impl OrganizationRepository for PgRepositories<'_> {
                 organizations::uuid.eq(org.uuid),
                 organizations::permalink.eq(org.permalink.as_str()),
                 organizations::parent_id.eq(org.parent_id.map(|p| p.0)),
+                organizations::parent_uuid.eq(org.parent_uuid),
                 organizations::path.eq(&path),
                 organizations::created_at.eq(org.created_at),
                 OrganizationChanges::of(&org),

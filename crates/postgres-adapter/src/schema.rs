@@ -23,6 +23,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         suspended_by -> Nullable<Int8>,
+        parent_uuid -> Nullable<Uuid>,
     }
 }
 

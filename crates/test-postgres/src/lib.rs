@@ -292,7 +292,7 @@ fn start_cluster() -> String {
     run(initdb, "initdb");
 
     let options = format!(
-        "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements",
         dir.display()
     );
     let mut pg_ctl = command_as(user, &bin.join("pg_ctl"));

@@ -66,7 +66,7 @@ impl<S: Store> ApiKeys for Services<S> {
         user: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<ApiKey>> {
-        self.tx(|r| {
+        self.read(|r| {
             let owner = if user == actor.user_uuid {
                 r.user(actor.user_id)?.ok_or(ServiceError::NotFound)?
             } else {

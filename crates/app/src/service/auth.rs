@@ -117,45 +117,44 @@ impl<S: Store> Services<S> {
 
     fn authenticate_key(&self, hash: [u8; 32], client_ip: &Option<String>) -> ServiceResult<Actor> {
         let now = self.clock.now();
-        let outcome = self.tx(|r| {
-            let Some(key) = r.api_key_by_hash(&hash)? else {
-                return Ok(Err(None));
-            };
-            let user = r.user(key.user_id)?;
-            match user {
-                Some(user) if key.is_usable_at(now) => {
-                    if key
-                        .last_used_at
-                        .is_none_or(|at| now - at >= touch_interval())
-                    {
-                        r.touch_api_key(key.id, now)?;
-                        let attempt = Attempt {
-                            organization: Some(user.home_organization_id),
-                            user: Some(user.id),
-                            email: Some(user.email.to_string()),
-                            action: AccessAction::ApiKey,
-                            status: AccessStatus::Success,
-                            client_ip,
-                        };
-                        record(r, attempt, now)?;
-                    }
-                    Ok(Ok(actor(
-                        &user,
-                        CredentialKind::ApiKey {
-                            id: key.id,
-                            mode: key.mode,
-                        },
-                        client_ip,
-                    )))
-                }
-                _ => Ok(Err(Some((
+        // One statement, no transaction: the key and the user it acts as.
+        let Some((key, user)) = self.store.read(|r| r.api_key_by_hash(&hash))? else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let user = match user {
+            Some(user) if key.is_usable_at(now) => user,
+            user => {
+                let owner = (
                     key.organization_id,
                     key.user_id,
                     user.map(|u| u.email.to_string()),
-                )))),
+                );
+                return Err(self.refused(Some(owner), AccessAction::ApiKey, client_ip));
             }
-        })?;
-        outcome.map_err(|owner| self.refused(owner, AccessAction::ApiKey, client_ip))
+        };
+        // A key's use is written down at most once a minute, so that reads stay reads.
+        if key
+            .last_used_at
+            .is_none_or(|at| now - at >= touch_interval())
+        {
+            self.tx(|r| {
+                r.touch_api_key(key.id, now)?;
+                let attempt = Attempt {
+                    organization: Some(user.home_organization_id),
+                    user: Some(user.id),
+                    email: Some(user.email.to_string()),
+                    action: AccessAction::ApiKey,
+                    status: AccessStatus::Success,
+                    client_ip,
+                };
+                record(r, attempt, now).map(|_| ())
+            })?;
+        }
+        let credential = CredentialKind::ApiKey {
+            id: key.id,
+            mode: key.mode,
+        };
+        Ok(actor(&user, credential, client_ip))
     }
 
     fn authenticate_session(
@@ -164,25 +163,25 @@ impl<S: Store> Services<S> {
         client_ip: &Option<String>,
     ) -> ServiceResult<Actor> {
         let now = self.clock.now();
-        let outcome = self.tx(|r| {
-            let Some(session) = r.session_by_hash(&hash)? else {
-                return Ok(Err(None));
-            };
-            let live = session.revoked_at.is_none() && now < session.expires_at;
-            match r.user(session.user_id)? {
-                Some(user) if live => Ok(Ok(actor(
-                    &user,
-                    CredentialKind::Session { id: session.id },
-                    client_ip,
-                ))),
-                user => Ok(Err(Some((
+        let Some((session, user)) = self.store.read(|r| r.session_by_hash(&hash))? else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let live = session.revoked_at.is_none() && now < session.expires_at;
+        match user {
+            Some(user) if live => Ok(actor(
+                &user,
+                CredentialKind::Session { id: session.id },
+                client_ip,
+            )),
+            user => {
+                let owner = (
                     session.organization_id,
                     session.user_id,
                     user.map(|u| u.email.to_string()),
-                )))),
+                );
+                Err(self.refused(Some(owner), AccessAction::Session, client_ip))
             }
-        })?;
-        outcome.map_err(|owner| self.refused(owner, AccessAction::Session, client_ip))
+        }
     }
 
     /// Seconds until another password check is allowed, if the address or the client has

@@ -77,6 +77,7 @@ impl<S: Store> Services<S> {
                 permalink,
                 profile: Profile::default(),
                 parent: None,
+                parent_uuid: None,
                 parent_path: Vec::new(),
                 limit: None,
                 customizations: Customizations::empty(),

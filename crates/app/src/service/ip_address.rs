@@ -85,7 +85,7 @@ impl<S: Store> IpAddresses for Services<S> {
         organization: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<IpAddressView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let found = r.list_ip_addresses(org.id, page.cursor, page.fetch())?;
@@ -99,7 +99,7 @@ impl<S: Store> IpAddresses for Services<S> {
     }
 
     fn get_ip_address(&self, actor: &Actor, id: Uuid) -> ServiceResult<IpAddressView> {
-        self.tx(|r| {
+        self.read(|r| {
             let (address, org) = reachable_address(r, actor, id, Permission::ViewOrganization)?;
             Ok(IpAddressView {
                 address,

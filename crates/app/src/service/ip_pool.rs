@@ -164,7 +164,7 @@ impl<S: Store> IpPools for Services<S> {
         organization: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<IpPoolView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let found = r.list_ip_pools(org.id, page.cursor, page.fetch())?;
@@ -177,7 +177,7 @@ impl<S: Store> IpPools for Services<S> {
     }
 
     fn get_ip_pool(&self, actor: &Actor, id: Uuid) -> ServiceResult<IpPoolView> {
-        self.tx(|r| {
+        self.read(|r| {
             let (pool, _) = reachable_pool(r, actor, id, Permission::ViewOrganization)?;
             pool_view(r, pool)
         })

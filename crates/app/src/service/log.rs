@@ -27,7 +27,7 @@ impl<S: Store> Services<S> {
         descendants: bool,
     ) -> ServiceResult<Page<AuditEntry>> {
         check_range(&filter)?;
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewLogs, &org)?;
             let query = AuditQuery {
@@ -63,7 +63,7 @@ impl<S: Store> Logs for Services<S> {
                 })
             })
             .transpose()?;
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewLogs, &org)?;
             let query = AccessQuery {

@@ -78,6 +78,14 @@ impl<S: Store> Services<S> {
         }
     }
 
+    /// Runs `work`, which only reads, without a transaction (see [`Store::read`]).
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        self.store.read(work)
+    }
+
     /// Runs `work` in one transaction.
     fn tx<T>(
         &self,
@@ -175,11 +183,12 @@ fn grow(r: &mut dyn Repositories, org: Organization) -> ServiceResult<Organizati
     r.organization(org.id)?.ok_or(ServiceError::NotFound)
 }
 
-/// The public id of an organization, for responses.
+/// The public id of an organization, for responses. One deleted meanwhile (a read sees
+/// each statement's moment) makes what refers to it gone too: "not found".
 fn organization_uuid(r: &mut dyn Repositories, id: OrganizationId) -> ServiceResult<Uuid> {
     r.organization(id)?
         .map(|o| o.uuid)
-        .ok_or_else(|| ServiceError::Internal(format!("organization {} vanished", id.0)))
+        .ok_or(ServiceError::NotFound)
 }
 
 /// What a mutation changed, for the audit log.

@@ -49,8 +49,8 @@ fn audit_fields(org: &Organization, only: Option<&[&str]>) -> serde_json::Value 
     }
 }
 
-/// Attaches the public ids of parents and of suspension origins, looking each
-/// organization up once.
+/// Attaches the public ids of suspension origins: only suspended organizations cost a
+/// look-up, once per origin.
 fn views(
     r: &mut dyn Repositories,
     orgs: Page<Organization>,
@@ -66,7 +66,7 @@ fn views(
     };
     let mut items = Vec::with_capacity(orgs.items.len());
     for organization in orgs.items {
-        let parent_uuid = organization.parent_id.map(|p| uuid_of(r, p)).transpose()?;
+        let parent_uuid = organization.parent_uuid;
         let suspended_by_uuid = organization
             .suspension
             .map(|s| uuid_of(r, s.decided_by(organization.id)))
@@ -221,6 +221,7 @@ impl<S: Store> Organizations for Services<S> {
                 permalink,
                 profile: new.profile,
                 parent: parent.as_ref().map(|p| p.id),
+                parent_uuid: parent.as_ref().map(|p| p.uuid),
                 parent_path: parent.as_ref().map(|p| p.path.clone()).unwrap_or_default(),
                 limit: new.limit,
                 customizations: new.customizations,
@@ -248,7 +249,7 @@ impl<S: Store> Organizations for Services<S> {
         actor: &Actor,
         query: ListOrganizations,
     ) -> ServiceResult<Page<OrganizationView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let parent = query
                 .parent
                 .map(|p| reachable_organization(r, actor, p))
@@ -263,7 +264,7 @@ impl<S: Store> Organizations for Services<S> {
     }
 
     fn get_organization(&self, actor: &Actor, id: Uuid) -> ServiceResult<OrganizationView> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, id)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             view(r, org)
@@ -374,7 +375,7 @@ impl<S: Store> Organizations for Services<S> {
         id: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<OrganizationView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, id)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             list(

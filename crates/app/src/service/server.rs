@@ -216,7 +216,7 @@ impl<S: Store> Servers for Services<S> {
         organization: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<ServerView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let found = r.list_servers(org.id, page.cursor, page.fetch())?;
@@ -229,7 +229,7 @@ impl<S: Store> Servers for Services<S> {
     }
 
     fn get_server(&self, actor: &Actor, id: Uuid) -> ServiceResult<ServerView> {
-        self.tx(|r| {
+        self.read(|r| {
             let (server, _) = reachable_server(r, actor, id, Permission::ViewOrganization)?;
             server_view(r, server)
         })
@@ -321,7 +321,7 @@ impl<S: Store> Servers for Services<S> {
 
     fn sending(&self, actor: &Actor, id: Uuid) -> ServiceResult<SendingReport> {
         let now = self.clock.now();
-        self.tx(|r| {
+        self.read(|r| {
             let (server, _) = reachable_server(r, actor, id, Permission::ViewOrganization)?;
             let addresses: Vec<_> = match server.ip_pool_id {
                 Some(pool) => r

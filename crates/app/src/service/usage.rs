@@ -25,7 +25,7 @@ impl<S: Store> Usage for Services<S> {
         }
         let now = self.clock.now();
         let price = self.policy.price;
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let wanted = Month::of(now).last(months);

@@ -107,7 +107,7 @@ impl<S: Store> Users for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         // Check access before paying for the hash, and hash outside the transaction.
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ManageUsers, &org)?;
             Ok(())
@@ -164,7 +164,7 @@ impl<S: Store> Users for Services<S> {
         organization: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<UserView>> {
-        self.tx(|r| {
+        self.read(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewUsers, &org)?;
             let found = r.list_users(org.id, page.cursor, page.fetch())?;
@@ -191,7 +191,7 @@ impl<S: Store> Users for Services<S> {
     }
 
     fn get_user(&self, actor: &Actor, id: Uuid) -> ServiceResult<UserView> {
-        self.tx(|r| {
+        self.read(|r| {
             let user = if id == actor.user_uuid {
                 r.user(actor.user_id)?.ok_or(ServiceError::NotFound)?
             } else {
@@ -217,7 +217,7 @@ impl<S: Store> Users for Services<S> {
         // Changing oneself is a write all the same: never with a test key.
         actor.holds(Permission::ManageOwnApiKeys)?;
         // An early check, so that refused requests never pay for hashing...
-        let target = self.tx(|r| reachable_user(r, actor, id, permission))?;
+        let target = self.read(|r| reachable_user(r, actor, id, permission))?;
         if let Some(roles) = &patch.roles {
             actor.may_grant(roles)?;
         }

@@ -74,6 +74,8 @@ pub struct Organization {
     pub profile: Profile,
     /// The parent organization, if this is a sub-organization.
     pub parent_id: Option<OrganizationId>,
+    /// The parent's public id (parents never change, so this never goes stale).
+    pub parent_uuid: Option<Uuid>,
     /// Ancestors from the root down to and including this organization.
     pub path: Vec<OrganizationId>,
     /// Monthly mail allowance; `None` means unlimited.
@@ -221,6 +223,7 @@ pub mod fixtures {
             name,
             profile: Profile::default(),
             parent_id: parent.map(|p| p.id),
+            parent_uuid: parent.map(|p| p.uuid),
             path,
             limit: None,
             customizations: Customizations::empty(),

@@ -17,7 +17,7 @@ pub fn api_keys_are_found_by_hash_and_revoked<S: Store>(make: &dyn Fn() -> S) {
     assert_eq!(key.active_until, Some(t(50)));
     assert_eq!(
         must(&store, |r| r.api_key_by_hash(&[7; 32])),
-        Some(key.clone())
+        Some((key.clone(), Some(user.clone())))
     );
     assert_eq!(must(&store, |r| r.api_key_by_hash(&[9; 32])), None);
     let duplicate = store.transaction(|r| r.insert_api_key(new_key(&user, 7)));
@@ -42,7 +42,7 @@ pub fn api_keys_are_found_by_hash_and_revoked<S: Store>(make: &dyn Fn() -> S) {
         "only the first revocation counts"
     );
     assert_eq!(
-        must(&store, |r| r.api_key_by_hash(&[7; 32])).and_then(|k| k.revoked_at),
+        must(&store, |r| r.api_key_by_hash(&[7; 32])).and_then(|(k, _)| k.revoked_at),
         Some(t(4))
     );
     let listed: Vec<i64> = must(&store, |r| r.list_api_keys(user.id, None, 10))
@@ -63,12 +63,12 @@ pub fn sessions_are_found_by_hash_and_revoked<S: Store>(make: &dyn Fn() -> S) {
     });
     assert_eq!(session.expires_at, t(100));
     assert_eq!(
-        must(&store, |r| r.session_by_hash(&[3; 32])),
-        Some(session.clone())
+        must(&store, |r| r.session_by_hash(&[3; 32])).map(|(s, u)| (s, u.map(|u| u.id))),
+        Some((session.clone(), Some(session.user_id)))
     );
     must(&store, |r| r.revoke_session(session.id, t(5)));
     assert_eq!(
-        must(&store, |r| r.session_by_hash(&[3; 32])).and_then(|s| s.revoked_at),
+        must(&store, |r| r.session_by_hash(&[3; 32])).and_then(|(s, _)| s.revoked_at),
         Some(t(5))
     );
 }
@@ -100,7 +100,8 @@ pub fn all_other_sessions_of_a_user_end_together<S: Store>(make: &dyn Fn() -> S)
         )),
         2
     );
-    let revoked = |h: u8| must(&store, |r| r.session_by_hash(&[h; 32])).and_then(|s| s.revoked_at);
+    let revoked =
+        |h: u8| must(&store, |r| r.session_by_hash(&[h; 32])).and_then(|(s, _)| s.revoked_at);
     assert_eq!(
         (revoked(1), revoked(2), revoked(3), revoked(4)),
         (None, Some(t(5)), Some(t(5)), None)

@@ -121,6 +121,7 @@ pub(crate) fn new_org(name: &str, parent: Option<&Organization>) -> InsertOrgani
             ..Profile::default()
         },
         parent: parent.map(|p| p.id),
+        parent_uuid: parent.map(|p| p.uuid),
         parent_path: parent.map(|p| p.path.clone()).unwrap_or_default(),
         limit: Some(MonthlyLimit::new(1000).expect("limit")),
         customizations: Customizations::parse(serde_json::json!({"theme": "dark"})).expect("json"),

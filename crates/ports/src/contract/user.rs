@@ -68,9 +68,11 @@ pub fn deleting_a_user_revokes_its_credentials<S: Store>(make: &dyn Fn() -> S) {
     });
     must(&store, |r| r.delete_user(user.id, t(1)));
     assert_eq!(must(&store, |r| r.user(user.id)), None);
-    assert!(must(&store, |r| r.api_key_by_hash(&[1; 32])).is_some_and(|k| k.revoked_at.is_some()));
+    assert!(must(&store, |r| r.api_key_by_hash(&[1; 32]))
+        .is_some_and(|(k, owner)| k.revoked_at.is_some() && owner.is_none()));
     assert_eq!(must(&store, |r| r.api_key_by_uuid(key.uuid)), None);
-    assert!(must(&store, |r| r.session_by_hash(&[2; 32])).is_some_and(|s| s.revoked_at.is_some()));
+    assert!(must(&store, |r| r.session_by_hash(&[2; 32]))
+        .is_some_and(|(s, owner)| s.revoked_at.is_some() && owner.is_none()));
     // The address is free again.
     must(&store, |r| {
         r.insert_user(new_user("jane@example.com", &org))

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::{ApiKey, ApiKeyMode};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::page::Cursor;
-use orgplane_domain::user::UserId;
+use orgplane_domain::user::{User, UserId};
 use uuid::Uuid;
 
 /// An API key to insert.
@@ -33,8 +33,10 @@ pub struct InsertApiKey {
 pub trait ApiKeyRepository {
     /// Inserts a key.
     fn insert_api_key(&mut self, new: InsertApiKey) -> StoreResult<ApiKey>;
-    /// A key by the hash of its value (revoked and expired ones included).
-    fn api_key_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<ApiKey>>;
+    /// A key by the hash of its value (revoked and expired ones included), with the live
+    /// user it acts as (`None` if that user is deleted): one look-up per request.
+    fn api_key_by_hash(&mut self, hash: &SecretHash)
+        -> StoreResult<Option<(ApiKey, Option<User>)>>;
     /// A key by public id (revoked ones excluded).
     fn api_key_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<ApiKey>>;
     /// Unrevoked keys of a user, by ascending key.

@@ -80,6 +80,14 @@ pub trait Store: Send + Sync + 'static {
     where
         E: From<StoreError>;
 
+    /// Runs `work`, which only reads, without a transaction: every statement sees what is
+    /// committed when it runs (no `BEGIN`/`COMMIT` round trips). For reads of one
+    /// statement, or of several whose results stay meaningful if a change commits
+    /// between them (a vanished object then reads as missing).
+    fn read<T, E>(&self, work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>;
+
     /// Whether the store answers.
     fn ping(&self) -> Result<(), StoreError>;
 }

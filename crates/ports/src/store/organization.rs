@@ -23,6 +23,8 @@ pub struct InsertOrganization {
     pub profile: Profile,
     /// The parent, if any.
     pub parent: Option<OrganizationId>,
+    /// The parent's public id.
+    pub parent_uuid: Option<Uuid>,
     /// The parent's path (empty for a top-level organization); the store appends the new id.
     pub parent_path: Vec<OrganizationId>,
     /// Monthly allowance.
@@ -47,6 +49,7 @@ impl InsertOrganization {
             permalink: self.permalink,
             profile: self.profile,
             parent_id: self.parent,
+            parent_uuid: self.parent_uuid,
             path,
             limit: self.limit,
             customizations: self.customizations,

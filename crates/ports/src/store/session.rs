@@ -3,7 +3,7 @@
 use super::{SecretHash, StoreResult};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::OrganizationId;
-use orgplane_domain::user::UserId;
+use orgplane_domain::user::{User, UserId};
 
 /// A login session.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +31,11 @@ pub trait SessionRepository {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Session>;
-    /// A session by the hash of its token.
-    fn session_by_hash(&mut self, hash: &SecretHash) -> StoreResult<Option<Session>>;
+    /// A session by the hash of its token, with its live user (`None` if deleted).
+    fn session_by_hash(
+        &mut self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(Session, Option<User>)>>;
     /// Ends a session.
     fn revoke_session(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
     /// Ends every session of a user but `except`; returns how many were ended.

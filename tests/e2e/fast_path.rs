@@ -1,0 +1,69 @@
+//! The request path, pinned: how many statements an authenticated read costs.
+
+use orgplane_e2e::TestApp;
+use serde_json::json;
+
+/// The statements `requests` cost, counted by PostgreSQL itself; `None` where it cannot
+/// count.
+fn statements_per_request(app: &TestApp, requests: u64, call: impl Fn()) -> Option<f64> {
+    let mut conn = app.connect();
+    let before = app.statements_run(&mut conn)?;
+    for _ in 0..requests {
+        call();
+    }
+    let after = app.statements_run(&mut conn)?;
+    // The first reading itself is one of the statements counted.
+    Some((after - before - 1) as f64 / requests as f64)
+}
+
+#[test]
+fn an_authenticated_read_of_an_organization_costs_two_statements() {
+    let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
+    let t = app.tenant("Acme", None, "admin");
+    let child = app.create_org(&t.key, json!({"name": "Team"}));
+    let path = format!("/orgs/{}", child["id"].as_str().unwrap());
+    let session = app.login(&t.email, &t.password);
+    // Warm up: connections opened, each key's first use written down.
+    for credential in [&t.key, &session] {
+        for _ in 0..3 {
+            assert_eq!(app.get(&path, credential).status, 200);
+        }
+    }
+    for (what, credential) in [("API key", &t.key), ("session", &session)] {
+        let Some(per_request) = statements_per_request(&app, 20, || {
+            assert_eq!(app.get(&path, credential).status, 200)
+        }) else {
+            eprintln!("pg_stat_statements is not loaded on this server: not counted");
+            return;
+        };
+        // One for the credential and its user, one for the organization with its
+        // parent's id: no connection test, no BEGIN/COMMIT.
+        assert_eq!(per_request, 2.0, "{what}");
+    }
+}
+
+#[test]
+fn a_list_costs_the_same_whatever_parents_its_items_have() {
+    let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
+    let t = app.tenant("Acme", None, "admin");
+    let mut parent = t.org.clone();
+    for i in 0..5 {
+        parent = app.create_org(
+            &t.key,
+            json!({"name": format!("Level {i}"), "parent_id": parent}),
+        )["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    for _ in 0..3 {
+        assert_eq!(app.get("/orgs?limit=50", &t.key).status, 200);
+    }
+    let Some(per_request) = statements_per_request(&app, 10, || {
+        assert_eq!(app.get("/orgs?limit=50", &t.key).status, 200)
+    }) else {
+        eprintln!("pg_stat_statements is not loaded on this server: not counted");
+        return;
+    };
+    assert_eq!(per_request, 2.0, "no look-up per parent");
+}
