@@ -383,6 +383,9 @@ fn suspending_an_organization_suspends_everything_below_it() {
     assert!(actions.contains(&"organization.unsuspend".to_owned()));
 }
 
+/// (what, method, path, body, status, field named)
+type Case<'a> = (&'a str, &'a str, String, Value, u16, Option<&'a str>);
+
 #[test]
 fn bad_infrastructure_input_is_refused_and_changes_nothing() {
     let app = TestApp::spawn();
@@ -404,7 +407,7 @@ fn bad_infrastructure_input_is_refused_and_changes_nothing() {
     let server = format!("/servers/{}", existing.server);
     let address = format!("/ip_addresses/{}", existing.address);
     let before = app.fingerprint();
-    let cases: Vec<(&str, &str, String, Value, u16, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "ipv4 malformed",
             "POST",
