@@ -56,6 +56,7 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
     let expected: &[(&str, &[&str])] = &[
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
+        ("/metrics", &["get"]),
         ("/orgs", &["get", "post"]),
         ("/orgs/{org_id}", &["get", "patch", "delete"]),
         ("/orgs/{org_id}/children", &["get"]),
@@ -120,17 +121,132 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
             r.status
         );
     }
+    // Swagger UI, bundled: its page, its code and its configuration, pointing at the
+    // document above.
     let docs = app.call("GET", "/docs", None, None);
-    assert_eq!(docs.status, 200);
-    assert!(docs.text.contains("/openapi.json"));
+    assert_eq!(docs.status, 200, "/docs leads to the page");
+    assert!(docs.text.contains("swagger-ui"), "{}", docs.text);
+    let config = app.call("GET", "/docs/swagger-initializer.js", None, None);
+    assert_eq!(config.status, 200);
+    assert!(config.text.contains("/openapi.json"), "{}", config.text);
+    let bundle = app.call("GET", "/docs/swagger-ui-bundle.js", None, None);
+    assert_eq!(bundle.status, 200);
+    assert!(
+        bundle.text.len() > 100_000,
+        "the viewer's code is served from the binary"
+    );
 }
 
 #[test]
 fn unknown_routes_and_methods_answer_problem_json() {
     let app = TestApp::spawn();
     app.get("/nowhere", &app.admin_key).assert_problem(404);
-    app.call("PUT", "/orgs", Some(&app.admin_key), Some(&json!({})))
-        .assert_problem(405);
+    let wrong = app.call("PUT", "/orgs", Some(&app.admin_key), Some(&json!({})));
+    wrong.assert_problem(405);
+    assert_eq!(wrong.header("allow"), Some("GET, POST"));
+    let wrong = app.call(
+        "POST",
+        &format!("/orgs/{}", app.platform_id),
+        Some(&app.admin_key),
+        None,
+    );
+    wrong.assert_problem(405);
+    assert_eq!(wrong.header("allow"), Some("DELETE, GET, PATCH"));
+}
+
+/// A sample: its name, its labels, its value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// One sample line of the Prometheus text format: `name{label="value",...} number`.
+fn parse_sample(line: &str) -> Option<Sample> {
+    let (series, value) = line.rsplit_once(' ')?;
+    let value: f64 = value.parse().ok()?;
+    let (name, labels) = match series.split_once('{') {
+        None => (series.to_owned(), Vec::new()),
+        Some((name, rest)) => {
+            let rest = rest.strip_suffix('}')?;
+            let mut labels = Vec::new();
+            for pair in rest.split("\",").filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once("=\"")?;
+                labels.push((k.to_owned(), v.trim_end_matches('"').to_owned()));
+            }
+            (name.to_owned(), labels)
+        }
+    };
+    let name_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    name_ok.then_some((name, labels, value))
+}
+
+#[test]
+fn metrics_are_prometheus_text_with_route_templates_and_nothing_secret() {
+    let app = TestApp::spawn();
+    for _ in 0..3 {
+        assert_eq!(
+            app.get(&format!("/orgs/{}", app.platform_id), &app.admin_key)
+                .status,
+            200
+        );
+    }
+    app.get(&format!("/orgs/{}", uuid::Uuid::new_v4()), &app.admin_key);
+    app.get("/nowhere", &app.admin_key);
+    let r = app.call("GET", "/metrics", None, None);
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+    let mut samples = Vec::new();
+    for line in r.text.lines().filter(|l| !l.is_empty()) {
+        if let Some(comment) = line.strip_prefix("# ") {
+            assert!(
+                comment.starts_with("HELP ") || comment.starts_with("TYPE "),
+                "{line}"
+            );
+            continue;
+        }
+        samples.push(parse_sample(line).unwrap_or_else(|| panic!("not Prometheus text: {line}")));
+    }
+    let find = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        samples
+            .iter()
+            .filter(|(n, l, _)| {
+                n == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+            })
+            .map(|(_, _, v)| *v)
+            .sum()
+    };
+    let ok = [
+        ("route", "/orgs/{org_id}"),
+        ("method", "GET"),
+        ("status", "200"),
+    ];
+    assert_eq!(find("orgplane_http_requests_total", &ok), 3.0);
+    let missing = [("route", "/orgs/{org_id}"), ("status", "404")];
+    assert_eq!(find("orgplane_http_requests_total", &missing), 1.0);
+    assert_eq!(
+        find("orgplane_http_requests_total", &[("route", "unmatched")]),
+        1.0
+    );
+    assert!(
+        find(
+            "orgplane_http_request_duration_seconds_count",
+            &[("route", "/orgs/{org_id}")]
+        ) >= 4.0
+    );
+    assert!(find("orgplane_db_pool_checkouts_total", &[]) >= 4.0);
+    assert!(find("orgplane_db_pool_max_connections", &[]) >= 1.0);
+    assert!(samples
+        .iter()
+        .any(|(n, _, _)| n == "orgplane_blocking_tasks_queued"));
+    assert!(samples
+        .iter()
+        .any(|(n, _, _)| n == "orgplane_process_resident_memory_bytes"));
+    // Labels are bounded: no raw path, no id, no credential anywhere.
+    assert!(!r.text.contains(&app.platform_id));
+    assert!(!r.text.contains("live_"));
+    assert!(!r.text.contains("/nowhere"));
 }
 
 #[test]

@@ -65,7 +65,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log);
+    let _logs = telemetry::init(&settings.log);
     let result = match cli.command {
         Command::Serve { bind } => {
             if let Some(bind) = bind {

@@ -30,20 +30,60 @@ where
 {
     let usecases: Arc<dyn UseCases> = state.usecases.clone();
     let span = tracing::Span::current();
-    web::block(move || span.in_scope(|| work(usecases.as_ref())))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    let metrics = state.metrics.clone();
+    metrics.blocking_queued();
+    let done = web::block(move || {
+        let _running = metrics.running();
+        span.in_scope(|| work(usecases.as_ref()))
+    })
+    .await;
+    done.map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
-/// Reads a whole body of at most `limit` bytes (for surfaces that answer an oversized
-/// body in their own error shape).
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, String> {
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// Larger than the limit.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The connection failed while reading.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLarge { limit } => write!(f, "The body exceeds {limit} bytes."),
+            Self::Unreadable(e) => write!(f, "The body could not be read: {e}"),
+        }
+    }
+}
+
+impl From<BodyError> for Problem {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { .. } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                e.to_string(),
+            ),
+            BodyError::Unreadable(_) => Problem::bad_request(e.to_string()),
+        }
+    }
+}
+
+/// Reads a whole body of at most `limit` bytes (for routes with a limit of their own, and
+/// surfaces that answer an oversized body in their own error shape).
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, BodyError> {
     use futures_util::StreamExt;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| format!("The body could not be read: {e}"))?;
+        let chunk = chunk.map_err(|e| BodyError::Unreadable(e.to_string()))?;
         if body.len() + chunk.len() > limit {
-            return Err(format!("The body exceeds {limit} bytes."));
+            return Err(BodyError::TooLarge { limit });
         }
         body.extend_from_slice(&chunk);
     }

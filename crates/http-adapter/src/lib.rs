@@ -9,26 +9,34 @@
 pub mod canonical;
 pub mod extract;
 mod health;
+pub mod metrics;
 mod openapi;
 pub mod postal;
 
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlers;
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use orgplane_ports::usecase::UseCases;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// What every handler shares.
 pub struct State {
     /// The use cases.
     pub usecases: Arc<dyn UseCases>,
+    /// This process's metrics.
+    pub metrics: Arc<metrics::Metrics>,
     /// The largest body accepted (for surfaces that read bodies themselves).
     pub body_limit_bytes: usize,
+    /// The largest batch of events accepted.
+    pub events_body_limit_bytes: usize,
 }
 
 /// HTTP server settings.
@@ -44,11 +52,35 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
 }
 
-/// Registers every route of every surface and the extractor configuration.
-pub fn configure(
-    body_limit_bytes: usize,
-    events_body_limit_bytes: usize,
-) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Every route of every surface, as an app and the OpenAPI document it makes.
+fn routes() -> (
+    App<
+        impl actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(health::configure)
+        .configure(canonical::configure)
+        .configure(postal::configure)
+        .split_for_parts()
+}
+
+/// The OpenAPI document of every route served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The extractor configuration: body limits and the errors of extractors as problems.
+fn extractors(body_limit_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(
             web::JsonConfig::default()
@@ -58,14 +90,29 @@ pub fn configure(
         // Raw bodies (an optional JSON body is read as bytes) obey the same limit.
         .app_data(web::PayloadConfig::default().limit(body_limit_bytes))
         .app_data(web::PathConfig::default().error_handler(extract::path_error))
-        .app_data(web::QueryConfig::default().error_handler(extract::query_error))
-        .service(openapi::spec)
-        .service(openapi::docs)
-        .service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .configure(canonical::configure(events_body_limit_bytes))
-        .configure(postal::configure);
+        .app_data(web::QueryConfig::default().error_handler(extract::query_error));
     }
+}
+
+/// No route matched: 405 (with `Allow`) when the path is served with other methods,
+/// else 404, in the error shape of the surface the path belongs to.
+async fn no_route(req: HttpRequest, table: web::Data<openapi::RouteTable>) -> HttpResponse {
+    let allow = table.allowed(req.path());
+    if req.path().starts_with("/api/v1/") {
+        return postal::no_such_route(&req, &allow);
+    }
+    let status = if allow.is_empty() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED
+    };
+    let mut response = canonical::problem::Problem::from_status(status).error_response();
+    if !allow.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+    }
+    response
 }
 
 /// Starts serving on `listener`.
@@ -76,19 +123,33 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     let state = web::Data::new(State {
         usecases,
+        metrics: Arc::new(metrics::Metrics::new()),
         body_limit_bytes: settings.body_limit_bytes,
+        events_body_limit_bytes: settings.events_body_limit_bytes,
     });
-    let (limit, events_limit) = (settings.body_limit_bytes, settings.events_body_limit_bytes);
+    let limit = settings.body_limit_bytes;
     let mut server = HttpServer::new(move || {
-        App::new()
-            .wrap(ErrorHandlers::new().default_handler(canonical::problem::ensure_problem))
+        let (app, doc) = routes();
+        let table = web::Data::new(openapi::RouteTable::of(&doc));
+        app.wrap(ErrorHandlers::new().default_handler(canonical::problem::ensure_problem))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let started = std::time::Instant::now();
                 let response = srv.call(req);
                 async move {
                     let mut res = response.await?;
+                    let status = res.status().as_u16();
                     // Inside the request span, so the line carries the request id.
-                    tracing::info!(status = res.status().as_u16(), "request finished");
+                    tracing::info!(status, "request finished");
+                    if let Some(state) = res.request().app_data::<web::Data<State>>() {
+                        let request = res.request();
+                        state.metrics.observe(
+                            request.match_pattern().as_deref(),
+                            request.method().as_str(),
+                            status,
+                            started.elapsed().as_secs_f64(),
+                        );
+                    }
                     if let Some(id) =
                         request_id.and_then(|id: String| HeaderValue::from_str(&id).ok())
                     {
@@ -100,12 +161,11 @@ pub fn serve(
             })
             .wrap(TracingLogger::default())
             .app_data(state.clone())
-            .configure(configure(limit, events_limit))
-            .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, _>(canonical::problem::Problem::from_status(
-                    StatusCode::NOT_FOUND,
-                ))
-            }))
+            .app_data(table)
+            .configure(extractors(limit))
+            .service(web::redirect("/docs", "/docs/"))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
+            .default_service(web::to(no_route))
     })
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .listen(listener)?;

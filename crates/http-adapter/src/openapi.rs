@@ -1,11 +1,9 @@
-//! The OpenAPI 3 document (`/openapi.json`), generated from the routes, and a
-//! self-contained browsable page (`/docs`) that needs nothing from the internet.
+//! The OpenAPI 3 document: its fixed parts here, its routes collected from the services
+//! registered, so that a served route is always documented. Served at `/openapi.json`,
+//! browsable at `/docs` (Swagger UI, compiled into the binary).
 
-use crate::canonical::{
-    api_key, event, ip_address, ip_pool, log, organization, problem, report, server, session, user,
-};
-use crate::{health, postal};
-use actix_web::{get, HttpResponse};
+use crate::canonical::problem;
+use crate::postal;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -36,29 +34,11 @@ impl Modify for Security {
     }
 }
 
-/// The document.
+/// The parts of the document that are not routes: information, shared schemas, security
+/// schemes, tags. The routes come from the services registered (see [`crate::routes`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Orgplane", description = "Control plane of a multi-tenant email-sending platform: organizations, identity, mail servers, IP pools and statistics."),
-    paths(
-        health::healthz, health::readyz,
-        organization::create, organization::list, organization::read, organization::update,
-        organization::remove, organization::children, organization::read_customizations,
-        organization::replace_customizations,
-        log::access_log, log::audit_log, log::children_audit,
-        user::create, user::list, user::read, user::update, user::remove,
-        api_key::create, api_key::list, api_key::revoke,
-        session::login, session::logout,
-        server::create, server::list, server::read, server::update, server::remove,
-        server::sending,
-        ip_pool::create, ip_pool::list, ip_pool::read, ip_pool::update, ip_pool::remove,
-        ip_pool::add_address, ip_pool::remove_address,
-        ip_address::create, ip_address::list, ip_address::read, ip_address::update,
-        ip_address::remove,
-        event::ingest,
-        report::statistics, report::ip_allocation, report::consumption,
-        postal::organization::statistics, postal::organization::ip_allocation,
-    ),
     components(schemas(problem::Problem, problem::FieldProblem, postal::ParameterErrorData)),
     modifiers(&Security),
     tags((name = "organizations", description = "Organizations and sub-organizations (canonical surface)"),
@@ -76,48 +56,56 @@ impl Modify for Security {
 )]
 pub struct ApiDoc;
 
-/// The OpenAPI document.
-#[get("/openapi.json")]
-pub async fn spec() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
-}
+/// The routes of the document, for telling a wrong method (405) from a wrong path (404).
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
 
-/// A browsable rendering of the OpenAPI document.
-#[get("/docs")]
-pub async fn docs() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(DOCS_HTML)
-}
-
-const DOCS_HTML: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Orgplane API</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{margin-bottom:.2rem} .op{border:1px solid #ddd;border-radius:6px;margin:.5rem 0}
-summary{cursor:pointer;padding:.5rem;font-family:monospace;font-size:1rem}
-.m{display:inline-block;width:5rem;font-weight:bold}.get{color:#0a7}.post{color:#07c}.patch{color:#c80}.put{color:#a5c}.delete{color:#c33}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.8rem} .body{padding:0 1rem 1rem}
-</style></head><body>
-<h1>Orgplane API</h1><p>Rendered from <a href="/openapi.json">/openapi.json</a>.</p><div id="ops">Loading…</div>
-<script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{
-  const root=document.getElementById('ops'); root.textContent='';
-  const esc=s=>String(s??'').replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));
-  for(const [path,item] of Object.entries(doc.paths)){
-    for(const [method,op] of Object.entries(item)){
-      const d=document.createElement('details'); d.className='op';
-      const params=(op.parameters||[]).map(p=>`<li><code>${esc(p.name)}</code> (${esc(p.in)}) ${esc(p.description)}</li>`).join('');
-      const body=op.requestBody?`<h4>Request body</h4><pre>${esc(JSON.stringify(op.requestBody.content,null,2))}</pre>`:'';
-      const resp=Object.entries(op.responses||{}).map(([c,r])=>`<li><b>${esc(c)}</b> ${esc(r.description)}</li>`).join('');
-      d.innerHTML=`<summary><span class="m ${method}">${method.toUpperCase()}</span>${esc(path)} — ${esc(op.summary||op.description||'')}</summary>
-        <div class="body"><p>${esc(op.description||'')}</p>${params?`<h4>Parameters</h4><ul>${params}</ul>`:''}${body}<h4>Responses</h4><ul>${resp}</ul></div>`;
-      root.appendChild(d);
+impl RouteTable {
+    /// The routes of `doc`.
+    pub fn of(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let value = serde_json::to_value(item).unwrap_or_default();
+                let methods = value
+                    .as_object()
+                    .map(|m| {
+                        m.keys()
+                            .filter(|k| {
+                                ["get", "post", "put", "patch", "delete"].contains(&k.as_str())
+                            })
+                            .map(|k| k.to_ascii_uppercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
     }
-  }
-  const s=document.createElement('details'); s.innerHTML='<summary>Schemas</summary><pre>'+esc(JSON.stringify(doc.components,null,2))+'</pre>'; root.appendChild(s);
-});
-</script></body></html>"#;
+
+    /// The methods served at `path` (empty: no route has this path).
+    pub fn allowed(&self, path: &str) -> Vec<String> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == wanted.len()
+                    && segments.iter().zip(&wanted).all(|(s, w)| {
+                        (s.starts_with('{') && s.ends_with('}') && !w.is_empty()) || s == w
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        allowed.sort();
+        allowed.dedup();
+        allowed
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -125,24 +113,17 @@ mod tests {
 
     #[test]
     fn the_document_covers_every_registered_route() {
-        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let doc = serde_json::to_value(crate::document()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
         for path in [
             "/healthz",
             "/readyz",
             "/orgs",
             "/orgs/{org_id}",
-            "/orgs/{org_id}/children",
-            "/orgs/{org_id}/customizations",
-            "/orgs/{org_id}/access_log",
-            "/orgs/{org_id}/audit_log",
-            "/orgs/{org_id}/children_audit",
-            "/orgs/{org_id}/users",
-            "/users/{user_id}",
-            "/users/{user_id}/api_keys",
-            "/api_keys/{key_id}",
-            "/auth/login",
-            "/auth/logout",
+            "/orgs/{org_id}/servers",
+            "/ip_pools/{pool_id}/ip_addresses/{ip_address_id}",
+            "/events",
+            "/api/v1/organizations/statistics",
         ] {
             assert!(
                 paths.contains_key(path),
@@ -150,5 +131,16 @@ mod tests {
             );
         }
         assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+    }
+
+    #[test]
+    fn a_known_path_tells_its_methods_and_an_unknown_one_none() {
+        let table = RouteTable::of(&crate::document());
+        assert_eq!(
+            table.allowed("/orgs/123"),
+            vec!["DELETE".to_owned(), "GET".to_owned(), "PATCH".to_owned()]
+        );
+        assert_eq!(table.allowed("/orgs/"), Vec::<String>::new());
+        assert_eq!(table.allowed("/nowhere"), Vec::<String>::new());
     }
 }

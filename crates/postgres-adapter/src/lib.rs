@@ -25,8 +25,10 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::suspension::{Suspension, SuspensionOrigin};
-use orgplane_ports::store::{Repositories, Store, StoreError, Unique};
-use std::time::Duration;
+use orgplane_ports::store::{PoolStats, Repositories, Store, StoreError, Unique};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -50,7 +52,18 @@ pub struct PoolSettings {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<ConnectionManager<PgConnection>>,
+    checkouts: Arc<Checkouts>,
 }
+
+/// Counts of the pool's checkouts, for monitoring.
+#[derive(Debug, Default)]
+struct Checkouts {
+    count: AtomicU64,
+    timeouts: AtomicU64,
+    waited_micros: AtomicU64,
+}
+
+type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<PgConnection>>;
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,15 +101,30 @@ impl PgStore {
             // (503), is seen broken on return and replaced.
             .test_on_check_out(false)
             .build_unchecked(manager);
-        Self { pool }
+        Self {
+            pool,
+            checkouts: Arc::default(),
+        }
+    }
+
+    /// A pooled connection; waiting longer than the checkout timeout is "unavailable".
+    fn checkout(&self) -> Result<PooledConnection, StoreError> {
+        let started = Instant::now();
+        let conn = self.pool.get();
+        let waited = started.elapsed().as_micros() as u64;
+        self.checkouts.count.fetch_add(1, Ordering::Relaxed);
+        self.checkouts
+            .waited_micros
+            .fetch_add(waited, Ordering::Relaxed);
+        conn.map_err(|e| {
+            self.checkouts.timeouts.fetch_add(1, Ordering::Relaxed);
+            StoreError::Unavailable(e.to_string())
+        })
     }
 
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = self.checkout()?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
@@ -127,10 +155,7 @@ impl Store for PgStore {
     where
         E: From<StoreError>,
     {
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?;
+        let mut conn = self.checkout().map_err(E::from)?;
         let mut failure: Option<E> = None;
         let outcome = conn.transaction::<T, DieselError, _>(|conn| {
             let mut repos = PgRepositories { conn };
@@ -150,23 +175,29 @@ impl Store for PgStore {
     where
         E: From<StoreError>,
     {
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?;
+        let mut conn = self.checkout().map_err(E::from)?;
         work(&mut PgRepositories { conn: &mut conn })
     }
 
     fn ping(&self) -> Result<(), StoreError> {
         use diesel::RunQueryDsl;
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = self.checkout()?;
         diesel::sql_query("SELECT 1")
             .execute(&mut conn)
             .map(|_| ())
             .map_err(store_error)
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        let state = self.pool.state();
+        Some(PoolStats {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+            checkouts: self.checkouts.count.load(Ordering::Relaxed),
+            timeouts: self.checkouts.timeouts.load(Ordering::Relaxed),
+            wait_seconds: self.checkouts.waited_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        })
     }
 }
 

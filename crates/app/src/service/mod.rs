@@ -99,6 +99,10 @@ impl<S: Store> Health for Services<S> {
     fn ready(&self) -> ServiceResult<()> {
         self.store.ping().map_err(|_| ServiceError::Unavailable)
     }
+
+    fn pool_stats(&self) -> Option<orgplane_ports::store::PoolStats> {
+        self.store.pool_stats()
+    }
 }
 
 /// Runs `work` (already inside a transaction) under an optional idempotency key: a key

@@ -4,6 +4,7 @@ use super::{ListResponse, NoContent};
 use crate::canonical::problem::Problem;
 use crate::extract::{check, optional_json, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::{ApiKey, ApiKeyMode};
@@ -82,9 +83,10 @@ impl From<ApiKey> for ApiKeyResponse {
 type KeyList = ListResponse<ApiKeyResponse>;
 
 /// Create an API key for a user (oneself, or anyone within reach for admins).
-#[utoipa::path(post, path = "/users/{user_id}/api_keys", tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
+#[utoipa::path(tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKeyResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[post("/users/{user_id}/api_keys")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -130,9 +132,10 @@ pub async fn create(
 }
 
 /// List a user's keys (without their values).
-#[utoipa::path(get, path = "/users/{user_id}/api_keys", tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id"), PageParams),
+#[utoipa::path(tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id"), PageParams),
     responses((status = 200, body = KeyList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/users/{user_id}/api_keys")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -148,9 +151,10 @@ pub async fn list(
 }
 
 /// Revoke a key; it stops working on the next request.
-#[utoipa::path(delete, path = "/api_keys/{key_id}", tag = "api_keys", params(("key_id" = Uuid, Path, description = "API key id")),
+#[utoipa::path(tag = "api_keys", params(("key_id" = Uuid, Path, description = "API key id")),
     responses((status = 204, description = "Revoked"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/api_keys/{key_id}")]
 pub async fn revoke(
     state: web::Data<State>,
     caller: Caller,

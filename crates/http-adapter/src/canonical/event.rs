@@ -2,16 +2,17 @@
 
 use super::problem::Problem;
 use crate::extract::{
-    check, checked, field, idempotency, optional_json, parse_body, recorded_json, send_outcome,
-    Caller,
+    check, checked, field, idempotency, optional_json, parse_body, read_body, recorded_json,
+    send_outcome, Caller,
 };
 use crate::State;
 use actix_web::http::StatusCode;
+use actix_web::post;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::event::{EventBatch, EventCount, EventKind, NewEvent};
 use orgplane_ports::store::RecordedResponse;
-use orgplane_ports::usecase::{EventReport, FieldError};
+use orgplane_ports::usecase::{EventReport, FieldError, Outcome};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use utoipa::ToSchema;
@@ -110,16 +111,19 @@ impl EventsBody {
 /// Report message events, in batches of up to 10,000: checked whole, then counted in one
 /// transaction, or refused whole. With an `Idempotency-Key`, a retried batch counts once
 /// (the same key with another body answers 422).
-#[utoipa::path(post, path = "/events", tag = "events", request_body = EventsBody,
+#[utoipa::path(tag = "events", request_body = EventsBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried batch count once (kept 24 h, per user)")),
     responses((status = 200, body = EventsResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
+#[post("/events")]
 pub async fn ingest(
     state: web::Data<State>,
     caller: Caller,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
+    // A batch of 10,000 events is larger than any other body: a limit of its own.
+    let body = read_body(payload, state.events_body_limit_bytes).await?;
     let value = optional_json(&req, &body)?
         .ok_or_else(|| Problem::bad_request("The body must be {\"events\": [...]}."))?;
     let batch = parse_body::<EventsBody>(value)?.parse()?;
@@ -129,5 +133,10 @@ pub async fn ingest(
             uc.ingest_events(actor, batch, idempotency)
         })
         .await?;
+    if let Outcome::Done(report) = &outcome {
+        state
+            .metrics
+            .events_ingested(report.summary.events, report.counted);
+    }
     Ok(send_outcome(outcome, render))
 }

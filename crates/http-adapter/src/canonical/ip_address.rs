@@ -4,6 +4,7 @@ use super::problem::Problem;
 use super::{ListResponse, NoContent};
 use crate::extract::{check, checked, field, nullable, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::ip_address::{
@@ -83,9 +84,10 @@ pub struct UpdateIpAddress {
 type AddressList = ListResponse<IpAddressResponse>;
 
 /// Create an IP address in an organization.
-#[utoipa::path(post, path = "/orgs/{org_id}/ip_addresses", tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpAddress,
+#[utoipa::path(tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpAddress,
     responses((status = 201, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[post("/orgs/{org_id}/ip_addresses")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -121,9 +123,10 @@ pub async fn create(
 }
 
 /// List an organization's own IP addresses.
-#[utoipa::path(get, path = "/orgs/{org_id}/ip_addresses", tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
+#[utoipa::path(tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
     responses((status = 200, body = AddressList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/ip_addresses")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -141,9 +144,10 @@ pub async fn list(
 }
 
 /// Read an IP address.
-#[utoipa::path(get, path = "/ip_addresses/{ip_address_id}", tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")),
+#[utoipa::path(tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")),
     responses((status = 200, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/ip_addresses/{ip_address_id}")]
 pub async fn read(
     state: web::Data<State>,
     caller: Caller,
@@ -157,9 +161,10 @@ pub async fn read(
 }
 
 /// Change an IP address.
-#[utoipa::path(patch, path = "/ip_addresses/{ip_address_id}", tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")), request_body = UpdateIpAddress,
+#[utoipa::path(tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")), request_body = UpdateIpAddress,
     responses((status = 200, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[patch("/ip_addresses/{ip_address_id}")]
 pub async fn update(
     state: web::Data<State>,
     caller: Caller,
@@ -189,9 +194,10 @@ pub async fn update(
 }
 
 /// Delete an IP address (it leaves every pool).
-#[utoipa::path(delete, path = "/ip_addresses/{ip_address_id}", tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")),
+#[utoipa::path(tag = "ip_addresses", params(("ip_address_id" = Uuid, Path, description = "IP address id")),
     responses((status = 204, description = "Deleted"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/ip_addresses/{ip_address_id}")]
 pub async fn remove(
     state: web::Data<State>,
     caller: Caller,

@@ -4,6 +4,7 @@ use super::problem::Problem;
 use super::{ListResponse, NoContent};
 use crate::extract::{check, field, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, patch, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::ip_pool::{IpPoolPatch, NewIpPool, PoolName};
@@ -70,9 +71,10 @@ pub struct UpdateIpPool {
 type PoolList = ListResponse<IpPoolResponse>;
 
 /// Create an IP pool in an organization.
-#[utoipa::path(post, path = "/orgs/{org_id}/ip_pools", tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
+#[utoipa::path(tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
     responses((status = 201, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[post("/orgs/{org_id}/ip_pools")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -98,9 +100,10 @@ pub async fn create(
 }
 
 /// List an organization's own IP pools.
-#[utoipa::path(get, path = "/orgs/{org_id}/ip_pools", tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
+#[utoipa::path(tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
     responses((status = 200, body = PoolList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/ip_pools")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -116,9 +119,10 @@ pub async fn list(
 }
 
 /// Read an IP pool.
-#[utoipa::path(get, path = "/ip_pools/{pool_id}", tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")),
+#[utoipa::path(tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")),
     responses((status = 200, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/ip_pools/{pool_id}")]
 pub async fn read(
     state: web::Data<State>,
     caller: Caller,
@@ -132,9 +136,10 @@ pub async fn read(
 }
 
 /// Change an IP pool's name or default flag.
-#[utoipa::path(patch, path = "/ip_pools/{pool_id}", tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")), request_body = UpdateIpPool,
+#[utoipa::path(tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")), request_body = UpdateIpPool,
     responses((status = 200, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[patch("/ip_pools/{pool_id}")]
 pub async fn update(
     state: web::Data<State>,
     caller: Caller,
@@ -156,9 +161,10 @@ pub async fn update(
 }
 
 /// Delete an IP pool no server uses (409 names the servers that still do).
-#[utoipa::path(delete, path = "/ip_pools/{pool_id}", tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")),
+#[utoipa::path(tag = "ip_pools", params(("pool_id" = Uuid, Path, description = "IP pool id")),
     responses((status = 204, description = "Deleted"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/ip_pools/{pool_id}")]
 pub async fn remove(
     state: web::Data<State>,
     caller: Caller,
@@ -173,10 +179,11 @@ pub async fn remove(
 
 /// Put an IP address into a pool (an address may sit in several pools). The address
 /// must belong to the pool's organization or to one above it.
-#[utoipa::path(put, path = "/ip_pools/{pool_id}/ip_addresses/{ip_address_id}", tag = "ip_pools",
+#[utoipa::path(tag = "ip_pools",
     params(("pool_id" = Uuid, Path, description = "IP pool id"), ("ip_address_id" = Uuid, Path, description = "IP address id")),
     responses((status = 200, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[put("/ip_pools/{pool_id}/ip_addresses/{ip_address_id}")]
 pub async fn add_address(
     state: web::Data<State>,
     caller: Caller,
@@ -192,10 +199,11 @@ pub async fn add_address(
 }
 
 /// Take an IP address out of a pool.
-#[utoipa::path(delete, path = "/ip_pools/{pool_id}/ip_addresses/{ip_address_id}", tag = "ip_pools",
+#[utoipa::path(tag = "ip_pools",
     params(("pool_id" = Uuid, Path, description = "IP pool id"), ("ip_address_id" = Uuid, Path, description = "IP address id")),
     responses((status = 200, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/ip_pools/{pool_id}/ip_addresses/{ip_address_id}")]
 pub async fn remove_address(
     state: web::Data<State>,
     caller: Caller,

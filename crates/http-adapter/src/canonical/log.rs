@@ -4,6 +4,7 @@ use super::ListResponse;
 use crate::canonical::problem::Problem;
 use crate::extract::{check, field, Caller, PageParams};
 use crate::State;
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::audit::{check_action_name, AccessLogEntry, AccessStatus, AuditEntry};
@@ -135,9 +136,10 @@ type AccessList = ListResponse<AccessLogResponse>;
 type AuditList = ListResponse<AuditLogResponse>;
 
 /// The organization's access log, newest first.
-#[utoipa::path(get, path = "/orgs/{org_id}/access_log", tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
+#[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
     responses((status = 200, body = AccessList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/access_log")]
 pub async fn access_log(
     state: web::Data<State>,
     caller: Caller,
@@ -153,9 +155,10 @@ pub async fn access_log(
 }
 
 /// The organization's own audit log, newest first.
-#[utoipa::path(get, path = "/orgs/{org_id}/audit_log", tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
+#[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
     responses((status = 200, body = AuditList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/audit_log")]
 pub async fn audit_log(
     state: web::Data<State>,
     caller: Caller,
@@ -166,9 +169,10 @@ pub async fn audit_log(
 }
 
 /// The audit log of all sub-organizations (at any depth), newest first.
-#[utoipa::path(get, path = "/orgs/{org_id}/children_audit", tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
+#[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
     responses((status = 200, body = AuditList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/children_audit")]
 pub async fn children_audit(
     state: web::Data<State>,
     caller: Caller,

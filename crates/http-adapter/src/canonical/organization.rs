@@ -4,6 +4,7 @@ use super::ListResponse;
 use crate::canonical::problem::Problem;
 use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, patch, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::*;
@@ -317,9 +318,10 @@ pub struct CustomizationsBody {
 type OrgList = ListResponse<OrganizationResponse>;
 
 /// Create an organization (a sub-organization with `parent_id`).
-#[utoipa::path(post, path = "/orgs", tag = "organizations", request_body = CreateOrganization,
+#[utoipa::path(tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[post("/orgs")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -336,9 +338,10 @@ pub async fn create(
 }
 
 /// List the organizations within reach.
-#[utoipa::path(get, path = "/orgs", tag = "organizations", params(ListParams),
+#[utoipa::path(tag = "organizations", params(ListParams),
     responses((status = 200, body = OrgList), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -383,9 +386,10 @@ pub async fn list(
 }
 
 /// Read an organization.
-#[utoipa::path(get, path = "/orgs/{org_id}", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")),
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}")]
 pub async fn read(
     state: web::Data<State>,
     caller: Caller,
@@ -399,9 +403,10 @@ pub async fn read(
 }
 
 /// Change an organization.
-#[utoipa::path(patch, path = "/orgs/{org_id}", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = UpdateOrganization,
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = UpdateOrganization,
     responses((status = 200, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[patch("/orgs/{org_id}")]
 pub async fn update(
     state: web::Data<State>,
     caller: Caller,
@@ -419,9 +424,10 @@ pub async fn update(
 }
 
 /// Delete an organization (with `cascade=true`, its sub-organizations too).
-#[utoipa::path(delete, path = "/orgs/{org_id}", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id"), DeleteParams),
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id"), DeleteParams),
     responses((status = 200, body = Deleted), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/orgs/{org_id}")]
 pub async fn remove(
     state: web::Data<State>,
     caller: Caller,
@@ -441,9 +447,10 @@ pub async fn remove(
 }
 
 /// List direct sub-organizations.
-#[utoipa::path(get, path = "/orgs/{org_id}/children", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
     responses((status = 200, body = OrgList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/children")]
 pub async fn children(
     state: web::Data<State>,
     caller: Caller,
@@ -461,9 +468,10 @@ pub async fn children(
 }
 
 /// Read customizations.
-#[utoipa::path(get, path = "/orgs/{org_id}/customizations", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")),
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, body = CustomizationsBody), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/customizations")]
 pub async fn read_customizations(
     state: web::Data<State>,
     caller: Caller,
@@ -479,9 +487,10 @@ pub async fn read_customizations(
 }
 
 /// Replace customizations.
-#[utoipa::path(put, path = "/orgs/{org_id}/customizations", tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CustomizationsBody,
+#[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CustomizationsBody,
     responses((status = 200, body = CustomizationsBody), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[put("/orgs/{org_id}/customizations")]
 pub async fn replace_customizations(
     state: web::Data<State>,
     caller: Caller,

@@ -5,6 +5,7 @@ use super::problem::Problem;
 use crate::extract::{check, field, Caller};
 use crate::postal::report::{IpAllocationData, StatisticsData};
 use crate::State;
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use orgplane_ports::usecase::Consumption;
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Live figures of the organization's own servers and addresses.
-#[utoipa::path(get, path = "/orgs/{org_id}/statistics", tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id")),
+#[utoipa::path(tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, body = StatisticsData), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/statistics")]
 pub async fn statistics(
     state: web::Data<State>,
     caller: Caller,
@@ -28,9 +30,10 @@ pub async fn statistics(
 }
 
 /// The organization's addresses → pools → servers, with all-time volumes.
-#[utoipa::path(get, path = "/orgs/{org_id}/ip_allocation", tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id")),
+#[utoipa::path(tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, body = IpAllocationData), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/ip_allocation")]
 pub async fn ip_allocation(
     state: web::Data<State>,
     caller: Caller,
@@ -117,9 +120,10 @@ impl From<Consumption> for ConsumptionResponse {
 
 /// Monthly consumption (seed 003): usage, limit, overage and spend, this month and the
 /// months before it, for the organization and rolled up over its descendants.
-#[utoipa::path(get, path = "/orgs/{org_id}/consumption", tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id"), ConsumptionParams),
+#[utoipa::path(tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id"), ConsumptionParams),
     responses((status = 200, body = ConsumptionResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/consumption")]
 pub async fn consumption(
     state: web::Data<State>,
     caller: Caller,

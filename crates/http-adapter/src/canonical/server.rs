@@ -4,6 +4,7 @@ use super::problem::Problem;
 use super::{ListResponse, NoContent};
 use crate::extract::{check, checked, field, nullable, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::server::{
@@ -252,9 +253,10 @@ impl From<SendingReport> for SendingResponse {
 type ServerList = ListResponse<ServerResponse>;
 
 /// Create a mail server in an organization.
-#[utoipa::path(post, path = "/orgs/{org_id}/servers", tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateServer,
+#[utoipa::path(tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateServer,
     responses((status = 201, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[post("/orgs/{org_id}/servers")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -273,9 +275,10 @@ pub async fn create(
 }
 
 /// List an organization's servers.
-#[utoipa::path(get, path = "/orgs/{org_id}/servers", tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
+#[utoipa::path(tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
     responses((status = 200, body = ServerList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/servers")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -291,9 +294,10 @@ pub async fn list(
 }
 
 /// Read a server.
-#[utoipa::path(get, path = "/servers/{server_id}", tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
+#[utoipa::path(tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
     responses((status = 200, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/servers/{server_id}")]
 pub async fn read(
     state: web::Data<State>,
     caller: Caller,
@@ -307,9 +311,10 @@ pub async fn read(
 }
 
 /// Change a server: name, mode, pool, send limit, suspension.
-#[utoipa::path(patch, path = "/servers/{server_id}", tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")), request_body = UpdateServer,
+#[utoipa::path(tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")), request_body = UpdateServer,
     responses((status = 200, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[patch("/servers/{server_id}")]
 pub async fn update(
     state: web::Data<State>,
     caller: Caller,
@@ -325,9 +330,10 @@ pub async fn update(
 }
 
 /// Delete a server (its past traffic stays counted on its pools and addresses).
-#[utoipa::path(delete, path = "/servers/{server_id}", tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
+#[utoipa::path(tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
     responses((status = 204, description = "Deleted"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/servers/{server_id}")]
 pub async fn remove(
     state: web::Data<State>,
     caller: Caller,
@@ -341,9 +347,10 @@ pub async fn remove(
 }
 
 /// May the server send now, and through which addresses in which shares.
-#[utoipa::path(get, path = "/servers/{server_id}/sending", tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
+#[utoipa::path(tag = "servers", params(("server_id" = Uuid, Path, description = "Server id")),
     responses((status = 200, body = SendingResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/servers/{server_id}/sending")]
 pub async fn sending(
     state: web::Data<State>,
     caller: Caller,

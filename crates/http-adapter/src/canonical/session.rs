@@ -4,6 +4,7 @@ use super::NoContent;
 use crate::canonical::problem::Problem;
 use crate::extract::{blocking, client_ip, parse_body, Caller};
 use crate::State;
+use actix_web::post;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,8 +31,9 @@ pub struct LoginResponse {
 
 /// Exchange e-mail and password for a session token. Unknown address and wrong password
 /// answer alike; repeated failures are throttled (429 with `Retry-After`).
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
+#[utoipa::path(tag = "auth", request_body = Login,
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 429, body = Problem)))]
+#[post("/auth/login")]
 pub async fn login(
     state: web::Data<State>,
     req: HttpRequest,
@@ -53,7 +55,8 @@ pub async fn login(
 }
 
 /// End the session whose token authenticates this request.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Logged out"), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "auth", responses((status = 204, description = "Logged out"), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[post("/auth/logout")]
 pub async fn logout(state: web::Data<State>, caller: Caller) -> Result<NoContent, Problem> {
     caller
         .run(&state, move |uc, actor| uc.logout(actor))

@@ -4,6 +4,7 @@ use super::{ListResponse, NoContent};
 use crate::canonical::problem::Problem;
 use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
 use crate::State;
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::Role;
@@ -222,9 +223,10 @@ impl UpdateUser {
 type UserList = ListResponse<UserResponse>;
 
 /// Create a user in an organization.
-#[utoipa::path(post, path = "/orgs/{org_id}/users", tag = "users", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
+#[utoipa::path(tag = "users", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
     responses((status = 201, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[post("/orgs/{org_id}/users")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
@@ -243,9 +245,10 @@ pub async fn create(
 }
 
 /// List an organization's users.
-#[utoipa::path(get, path = "/orgs/{org_id}/users", tag = "users", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
+#[utoipa::path(tag = "users", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
     responses((status = 200, body = UserList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/orgs/{org_id}/users")]
 pub async fn list(
     state: web::Data<State>,
     caller: Caller,
@@ -261,9 +264,10 @@ pub async fn list(
 }
 
 /// Read a user.
-#[utoipa::path(get, path = "/users/{user_id}", tag = "users", params(("user_id" = Uuid, Path, description = "User id")),
+#[utoipa::path(tag = "users", params(("user_id" = Uuid, Path, description = "User id")),
     responses((status = 200, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
+#[get("/users/{user_id}")]
 pub async fn read(
     state: web::Data<State>,
     caller: Caller,
@@ -277,9 +281,10 @@ pub async fn read(
 }
 
 /// Change a user (oneself, or anyone within reach for admins).
-#[utoipa::path(patch, path = "/users/{user_id}", tag = "users", params(("user_id" = Uuid, Path, description = "User id")), request_body = UpdateUser,
+#[utoipa::path(tag = "users", params(("user_id" = Uuid, Path, description = "User id")), request_body = UpdateUser,
     responses((status = 200, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[patch("/users/{user_id}")]
 pub async fn update(
     state: web::Data<State>,
     caller: Caller,
@@ -295,9 +300,10 @@ pub async fn update(
 }
 
 /// Delete a user; its keys and sessions stop working.
-#[utoipa::path(delete, path = "/users/{user_id}", tag = "users", params(("user_id" = Uuid, Path, description = "User id")),
+#[utoipa::path(tag = "users", params(("user_id" = Uuid, Path, description = "User id")),
     responses((status = 204, description = "Deleted"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
+#[delete("/users/{user_id}")]
 pub async fn remove(
     state: web::Data<State>,
     caller: Caller,

@@ -12,13 +12,14 @@ pub mod report;
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use orgplane_ports::usecase::ServiceError;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt;
 use std::time::Instant;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The envelope of every answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -249,9 +250,10 @@ pub fn params(req: &HttpRequest, body: &[u8], started: Instant) -> Result<Value,
     }
 }
 
-/// Answers a method or path the Postal surface does not have, in its envelope.
-async fn no_such_method(req: HttpRequest) -> HttpResponse {
-    let status = if req.method() == actix_web::http::Method::POST {
+/// Answers a path the Postal surface does not have (`allow`: none) or a method it does
+/// not serve there, in its envelope.
+pub fn no_such_route(req: &HttpRequest, allow: &[String]) -> HttpResponse {
+    let status = if allow.is_empty() {
         StatusCode::NOT_FOUND
     } else {
         StatusCode::METHOD_NOT_ALLOWED
@@ -271,19 +273,7 @@ async fn no_such_method(req: HttpRequest) -> HttpResponse {
 }
 
 /// Registers the Postal routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1/organizations")
-            .service(
-                web::resource("/statistics")
-                    .route(web::post().to(organization::statistics))
-                    .default_service(web::to(no_such_method)),
-            )
-            .service(
-                web::resource("/ip_allocation")
-                    .route(web::post().to(organization::ip_allocation))
-                    .default_service(web::to(no_such_method)),
-            )
-            .default_service(web::to(no_such_method)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(organization::statistics)
+        .service(organization::ip_allocation);
 }

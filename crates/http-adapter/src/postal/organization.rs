@@ -4,6 +4,7 @@ use super::report::{IpAllocationData, StatisticsData};
 use super::{params, success, Envelope, ErrorData, PostalError};
 use crate::extract::{read_body, Caller};
 use crate::State;
+use actix_web::post;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Instant;
 use uuid::Uuid;
@@ -39,11 +40,12 @@ type AllocationEnvelope = Envelope<IpAllocationData>;
 type ErrorEnvelope = Envelope<ErrorData>;
 
 /// Organization statistics (seed 000): message rates, queues, servers, IP addresses.
-#[utoipa::path(post, path = "/api/v1/organizations/statistics", tag = "postal",
+#[utoipa::path(tag = "postal",
     request_body(content = inline(Object), description = "`{\"uuid\": \"<organization id>\"}` as JSON, or form-urlencoded with `params` holding that JSON", content_type = "application/json"),
     responses((status = 200, description = "`success` with the statistics, or `parameter-error`, or `error` (Postal answers these with 200 too)", body = StatisticsEnvelope),
               (status = 500, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
     security(("x_server_api_key" = []), ("bearer" = [])))]
+#[post("/api/v1/organizations/statistics")]
 pub async fn statistics(
     state: web::Data<State>,
     caller: Caller<PostalError>,
@@ -53,7 +55,7 @@ pub async fn statistics(
     let started = Instant::now();
     let body = read_body(payload, state.body_limit_bytes)
         .await
-        .map_err(|e| PostalError::parameter(e, started))?;
+        .map_err(|e| PostalError::parameter(e.to_string(), started))?;
     let id = organization(&req, &body, started)?;
     let stats = caller
         .run(&state, move |uc, actor| uc.statistics(actor, id))
@@ -63,11 +65,12 @@ pub async fn statistics(
 }
 
 /// IP allocation (seed 000): addresses → pools → servers, with all-time volumes.
-#[utoipa::path(post, path = "/api/v1/organizations/ip_allocation", tag = "postal",
+#[utoipa::path(tag = "postal",
     request_body(content = inline(Object), description = "`{\"uuid\": \"<organization id>\"}` as JSON, or form-urlencoded with `params` holding that JSON", content_type = "application/json"),
     responses((status = 200, description = "`success` with the allocation, or `parameter-error`, or `error` (Postal answers these with 200 too)", body = AllocationEnvelope),
               (status = 500, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
     security(("x_server_api_key" = []), ("bearer" = [])))]
+#[post("/api/v1/organizations/ip_allocation")]
 pub async fn ip_allocation(
     state: web::Data<State>,
     caller: Caller<PostalError>,
@@ -77,7 +80,7 @@ pub async fn ip_allocation(
     let started = Instant::now();
     let body = read_body(payload, state.body_limit_bytes)
         .await
-        .map_err(|e| PostalError::parameter(e, started))?;
+        .map_err(|e| PostalError::parameter(e.to_string(), started))?;
     let id = organization(&req, &body, started)?;
     let allocation = caller
         .run(&state, move |uc, actor| uc.ip_allocation(actor, id))

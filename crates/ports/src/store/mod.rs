@@ -90,6 +90,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the store answers.
     fn ping(&self) -> Result<(), StoreError>;
+
+    /// How its connection pool is doing, if it has one.
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
+}
+
+/// The state of a store's connection pool, for monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PoolStats {
+    /// Connections open.
+    pub connections: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// Most connections it opens.
+    pub max_size: u32,
+    /// Checkouts so far.
+    pub checkouts: u64,
+    /// Checkouts that gave up waiting (each became a 503).
+    pub timeouts: u64,
+    /// Seconds spent waiting for a connection, all checkouts together.
+    pub wait_seconds: f64,
 }
 
 /// Every repository, as seen inside one transaction.

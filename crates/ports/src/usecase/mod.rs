@@ -190,10 +190,12 @@ impl PageRequest {
     }
 }
 
-/// Readiness.
+/// Readiness and the state of what the service depends on.
 pub trait Health: Send + Sync {
     /// Whether the service can do its work (the database answers).
     fn ready(&self) -> ServiceResult<()>;
+    /// The database connection pool's state, for monitoring.
+    fn pool_stats(&self) -> Option<crate::store::PoolStats>;
 }
 
 /// Every use case, as one object the surfaces hold.
