@@ -4,7 +4,7 @@ CARGO ?= cargo
 EMAIL ?= admin@example.com
 PASSWORD ?= change-me-please
 
-.PHONY: run test lint bootstrap db-start db-stop build
+.PHONY: run test lint bootstrap db-start db-stop build bench
 
 ## Serve on 127.0.0.1:8080, with a private PostgreSQL under .data/ unless DATABASE_URL is set.
 run:
@@ -37,3 +37,6 @@ db-start:
 
 db-stop:
 	@scripts/postgres.sh stop
+
+## Benchmarks against floors measured in the same run (BENCH_ARGS='--quick', '--only org_get', ...).
+bench: ; @scripts/bench.sh $(BENCH_ARGS)

@@ -123,15 +123,18 @@ CREATE TABLE monthly_usage (
 -- A request's Idempotency-Key, per user: what it asked (a fingerprint) and what it was
 -- answered. The key is claimed first (so a concurrent duplicate waits on the row) and the
 -- answer filled in before the same transaction commits: committed rows are complete.
+-- Only digests of the key are kept, and the answer is sealed with a key derived from it:
+-- the table alone reveals neither the keys nor what they were answered (some answers
+-- hold a new API key's value).
 CREATE TABLE idempotency_keys (
     user_id          BIGINT      NOT NULL REFERENCES users (id),
-    key              TEXT        NOT NULL,
+    key_hash         BYTEA       NOT NULL,
     organization_id  BIGINT      NOT NULL REFERENCES organizations (id),
     fingerprint      BYTEA       NOT NULL,
     status           SMALLINT,
     content_type     TEXT,
     body             BYTEA,
     created_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (user_id, key)
+    PRIMARY KEY (user_id, key_hash)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);

@@ -1,3 +1,3 @@
-DROP INDEX organizations_permalink_trgm;
-DROP INDEX organizations_name_trgm;
+DROP INDEX organizations_search_trgm;
+ALTER TABLE organizations DROP COLUMN search_text;
 ALTER TABLE organizations DROP COLUMN parent_uuid;

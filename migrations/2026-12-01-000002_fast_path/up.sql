@@ -3,8 +3,11 @@
 ALTER TABLE organizations ADD COLUMN parent_uuid UUID;
 UPDATE organizations o SET parent_uuid = p.uuid FROM organizations p WHERE p.id = o.parent_id;
 
--- Substring search over names and permalinks (`search` on every list of organizations)
--- through trigram indexes, whatever the number of organizations.
+-- Free-text search over what an organization is known by, through one trigram index,
+-- whatever the number of organizations: every term of a search must appear in it.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX organizations_name_trgm ON organizations USING GIN (name gin_trgm_ops) WHERE deleted_at IS NULL;
-CREATE INDEX organizations_permalink_trgm ON organizations USING GIN (permalink gin_trgm_ops) WHERE deleted_at IS NULL;
+ALTER TABLE organizations ADD COLUMN search_text TEXT GENERATED ALWAYS AS (
+    lower(name || ' ' || permalink || ' ' || coalesce(domain, '') || ' ' || coalesce(city, '')
+          || ' ' || coalesce(country, '') || ' ' || coalesce(country_code, ''))
+) STORED;
+CREATE INDEX organizations_search_trgm ON organizations USING GIN (search_text gin_trgm_ops) WHERE deleted_at IS NULL;

@@ -87,6 +87,9 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
         ("/events", &["post"]),
         ("/api/v1/organizations/statistics", &["post"]),
         ("/api/v1/organizations/ip_allocation", &["post"]),
+        ("/print-mail/v1/sub_organizations", &["get", "post"]),
+        ("/print-mail/v1/sub_organizations/{id}", &["get"]),
+        ("/print-mail/v1/sub_organizations/{id}/users", &["get"]),
     ];
     let mut documented: Vec<String> = paths
         .iter()
@@ -113,7 +116,8 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
             .replace("{key_id}", &app.platform_id)
             .replace("{server_id}", &app.platform_id)
             .replace("{pool_id}", &app.platform_id)
-            .replace("{ip_address_id}", &app.platform_id);
+            .replace("{ip_address_id}", &app.platform_id)
+            .replace("{id}", "sub_org_0");
         let r = app.call(&method.to_uppercase(), &path, None, None);
         assert!(
             ![404, 405].contains(&r.status),

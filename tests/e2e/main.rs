@@ -7,4 +7,5 @@ mod identity;
 mod infrastructure;
 mod organizations;
 mod postal;
+mod postgrid;
 mod tenant_wall;

@@ -16,6 +16,8 @@ enum Surface {
     Events,
     /// Postal's envelope (HTTP 200); out of reach is `InvalidOrganization`.
     Postal,
+    /// PostGrid's errors; out of reach is 404.
+    Postgrid,
 }
 
 /// What a route does.
@@ -177,6 +179,20 @@ const ROUTES: &[Route] = &[
         surface: Surface::Events,
     },
     Route {
+        method: "GET",
+        path: "/print-mail/v1/sub_organizations/{sub_org}",
+        body: None,
+        effect: Reads,
+        surface: Surface::Postgrid,
+    },
+    Route {
+        method: "GET",
+        path: "/print-mail/v1/sub_organizations/{sub_org}/users",
+        body: None,
+        effect: Reads,
+        surface: Surface::Postgrid,
+    },
+    Route {
         method: "POST",
         path: "/api/v1/organizations/statistics",
         body: Some(r#"{"uuid": "{org}"}"#),
@@ -206,6 +222,10 @@ fn fill(template: &str, v: &Victim) -> String {
         .replace("{server}", &v.infra.server)
         .replace("{pool}", &v.infra.pool)
         .replace("{address}", &v.infra.address)
+        .replace(
+            "{sub_org}",
+            &format!("sub_org_{}", v.tenant.org.replace('-', "")),
+        )
 }
 
 fn probe(app: &TestApp, credential: &str, route: &Route, victim: &Victim) -> Response {
@@ -225,6 +245,7 @@ fn probe(app: &TestApp, credential: &str, route: &Route, victim: &Victim) -> Res
 fn refused_as_missing(route: &Route, r: &Response) -> bool {
     match route.surface {
         Surface::Canonical => r.status == 404,
+        Surface::Postgrid => r.status == 404 && r.body["error"]["type"] == "not_found_error",
         Surface::Events => r.status == 400 && r.body["errors"][0]["field"] == "events[0].server_id",
         Surface::Postal => {
             r.status == 200
@@ -236,14 +257,14 @@ fn refused_as_missing(route: &Route, r: &Response) -> bool {
 
 fn unauthenticated(route: &Route, r: &Response) -> bool {
     match route.surface {
-        Surface::Canonical | Surface::Events => r.status == 401,
+        Surface::Canonical | Surface::Events | Surface::Postgrid => r.status == 401,
         Surface::Postal => r.status == 200 && r.body["data"]["code"] == "AccessDenied",
     }
 }
 
 fn succeeded(route: &Route, r: &Response) -> bool {
     match route.surface {
-        Surface::Canonical | Surface::Events => r.status == 200,
+        Surface::Canonical | Surface::Events | Surface::Postgrid => r.status == 200,
         Surface::Postal => r.status == 200 && r.body["status"] == "success",
     }
 }
@@ -412,7 +433,8 @@ fn every_route_with_an_id_is_in_the_matrix() {
                 .replace("{key}", "{key_id}")
                 .replace("{server}", "{server_id}")
                 .replace("{pool}", "{pool_id}")
-                .replace("{address}", "{ip_address_id}");
+                .replace("{address}", "{ip_address_id}")
+                .replace("{sub_org}", "{id}");
             (r.method.to_ascii_lowercase(), path)
         })
         .collect();

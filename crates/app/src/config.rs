@@ -46,6 +46,9 @@ pub struct EventSettings {
 pub struct BillingSettings {
     /// Price of overage (messages beyond the monthly limit), in cents per 1,000 messages.
     pub overage_cents_per_thousand: u32,
+    /// The monthly limit a sub-organization created through PostGrid's surface gets
+    /// (PostGrid's create takes none).
+    pub sub_organization_limit: u32,
 }
 
 /// HTTP server settings.

@@ -96,6 +96,10 @@ impl Application {
             workers: settings.server.workers,
             body_limit_bytes: settings.server.body_limit_bytes,
             events_body_limit_bytes: settings.server.events_body_limit_bytes,
+            sub_organization_limit: orgplane_domain::organization::MonthlyLimit::new(i64::from(
+                settings.billing.sub_organization_limit,
+            ))
+            .ok(),
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         };
         let services = Arc::new(services_over(store, settings));

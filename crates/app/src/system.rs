@@ -4,6 +4,8 @@ use argon2::password_hash::{
     PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::ChaCha20Poly1305;
 use orgplane_domain::api_key::SECRET_BYTES;
 use orgplane_domain::user::{Password, PasswordHash};
 use orgplane_ports::store::SecretHash;
@@ -143,9 +145,90 @@ pub fn secret_hash(value: &str) -> SecretHash {
     Sha256::digest(value.as_bytes()).into()
 }
 
+/// What the store keeps of an idempotency key, and how a recorded answer is sealed: all
+/// derived from the key itself (scoped to its user), so that the stored record reveals
+/// neither the key, nor what the request held (a password), nor the answer (a new API
+/// key's value) to anyone who does not hold the key.
+pub struct IdempotencySeal {
+    lookup: [u8; 32],
+    fingerprint_key: [u8; 32],
+    cipher: ChaCha20Poly1305,
+}
+
+impl IdempotencySeal {
+    /// The seal of `key` used by `user`.
+    pub fn new(user: uuid::Uuid, key: &str) -> Self {
+        let derive = |purpose: &[u8]| -> [u8; 32] {
+            let mut h = Sha256::new();
+            h.update(purpose);
+            h.update(user.as_bytes());
+            h.update(key.as_bytes());
+            h.finalize().into()
+        };
+        let seal_key = derive(b"orgplane idempotency seal v1\0");
+        Self {
+            lookup: derive(b"orgplane idempotency lookup v1\0"),
+            fingerprint_key: derive(b"orgplane idempotency fingerprint v1\0"),
+            cipher: ChaCha20Poly1305::new(&seal_key.into()),
+        }
+    }
+
+    /// The digest the record is found by.
+    pub fn lookup(&self) -> [u8; 32] {
+        self.lookup
+    }
+
+    /// The fingerprint as stored: keyed, so that it cannot be tried against guesses.
+    pub fn fingerprint(&self, request: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.fingerprint_key);
+        h.update(request);
+        h.finalize().into()
+    }
+
+    /// The body, sealed (nonce, then ciphertext with its tag).
+    pub fn seal(&self, body: &[u8]) -> Vec<u8> {
+        let nonce: [u8; 12] = random_bytes();
+        let sealed = self
+            .cipher
+            .encrypt(&nonce.into(), body)
+            .expect("ChaCha20-Poly1305 seals any body that fits in memory");
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    /// The body of a sealed record, if it was sealed with this key.
+    pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, ciphertext) = sealed.split_at_checked(12)?;
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        self.cipher.decrypt(&nonce.into(), ciphertext).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_answer_opens_with_its_key_only() {
+        let user = uuid::Uuid::new_v4();
+        let seal = IdempotencySeal::new(user, "batch-1");
+        let sealed = seal.seal(b"{\"value\":\"live_secret\"}");
+        assert!(!sealed.windows(11).any(|w| w == b"live_secret"));
+        assert_eq!(
+            seal.open(&sealed).as_deref(),
+            Some(&b"{\"value\":\"live_secret\"}"[..])
+        );
+        assert_eq!(IdempotencySeal::new(user, "batch-2").open(&sealed), None);
+        assert_eq!(
+            IdempotencySeal::new(uuid::Uuid::new_v4(), "batch-1").open(&sealed),
+            None
+        );
+        assert_ne!(
+            seal.lookup(),
+            IdempotencySeal::new(user, "batch-2").lookup()
+        );
+        assert_ne!(seal.fingerprint(&[1; 32]), seal.fingerprint(&[2; 32]));
+    }
 
     #[test]
     fn a_hash_verifies_its_password_only() {

@@ -22,6 +22,7 @@
 //! - [`sending`]: may a server send now, and through which addresses.
 //! - [`usage`]: monthly usage, limits, overage and spend.
 //! - [`idempotency`]: idempotency keys.
+//! - [`security`]: the security score of what a caller reaches.
 //!
 //! Values are *parsed, not validated*: a [`organization::Permalink`] or a
 //! [`user::Email`] can only ever hold a valid value, so code that receives one never checks
@@ -46,6 +47,7 @@ pub mod ip_allocation;
 pub mod ip_pool;
 pub mod organization;
 pub mod page;
+pub mod security;
 pub mod sending;
 pub mod server;
 pub mod statistics;

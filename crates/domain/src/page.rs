@@ -30,6 +30,77 @@ impl SearchText {
     }
 }
 
+/// Why search terms were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    /// Longer than 100 characters.
+    #[error("must be at most 100 characters")]
+    TooLong,
+    /// Holds a control character (NUL, newline, ...).
+    #[error("must not contain control characters")]
+    ControlCharacter,
+}
+
+/// What a free-text search asks for: terms that must all appear (case-insensitively)
+/// in what is searched. `New York` asks for `new` and `york`, anywhere; `"New York"`
+/// (quoted) asks for the phrase `new york` as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchTerms(Vec<String>);
+
+impl SearchTerms {
+    /// Parses search text; blank text asks for nothing (matches everything).
+    ///
+    /// ```
+    /// # use orgplane_domain::page::SearchTerms;
+    /// assert_eq!(SearchTerms::parse("New  York").unwrap().terms(), ["new", "york"]);
+    /// assert_eq!(SearchTerms::parse("\"New York\"").unwrap().terms(), ["new york"]);
+    /// assert!(SearchTerms::parse("  ").unwrap().is_empty());
+    /// ```
+    pub fn parse(raw: &str) -> Result<Self, SearchError> {
+        if raw.chars().count() > 100 {
+            return Err(SearchError::TooLong);
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(SearchError::ControlCharacter);
+        }
+        let trimmed = raw.trim();
+        let quoted = trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"');
+        let terms = if quoted {
+            let phrase = trimmed[1..trimmed.len() - 1].trim().to_lowercase();
+            if phrase.is_empty() {
+                Vec::new()
+            } else {
+                vec![phrase]
+            }
+        } else {
+            trimmed.split_whitespace().map(str::to_lowercase).collect()
+        };
+        Ok(Self(terms))
+    }
+
+    /// One term: the whole text as a phrase (what a plain `search` parameter means on the
+    /// canonical surface).
+    pub fn phrase(text: &SearchText) -> Self {
+        Self(vec![text.as_str().to_lowercase()])
+    }
+
+    /// The terms, lower-cased.
+    pub fn terms(&self) -> &[String] {
+        &self.0
+    }
+
+    /// Whether there is nothing to look for.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether every term appears in `haystack` (case-insensitively).
+    pub fn matches(&self, haystack: &str) -> bool {
+        let haystack = haystack.to_lowercase();
+        self.0.iter().all(|t| haystack.contains(t.as_str()))
+    }
+}
+
 /// Why a page request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PageError {
@@ -187,6 +258,26 @@ mod tests {
         ] {
             assert_eq!(Cursor::parse(bad), Err(PageError::Cursor), "{bad}");
         }
+    }
+
+    #[test]
+    fn search_terms_are_words_or_one_quoted_phrase() {
+        let words = SearchTerms::parse("Acme  berlin").unwrap();
+        assert!(words.matches("ACME Mail, Berlin"));
+        assert!(words.matches("Berlin office of Acme"), "in any order");
+        assert!(!words.matches("Acme Hamburg"));
+        let phrase = SearchTerms::parse(r#""Acme Berlin""#).unwrap();
+        assert!(phrase.matches("acme berlin gmbh"));
+        assert!(!phrase.matches("Berlin office of Acme"));
+        assert_eq!(SearchTerms::parse(r#""""#).unwrap(), SearchTerms::default());
+        assert_eq!(
+            SearchTerms::parse("a\u{0}b"),
+            Err(SearchError::ControlCharacter)
+        );
+        assert_eq!(
+            SearchTerms::parse(&"x".repeat(101)),
+            Err(SearchError::TooLong)
+        );
     }
 
     proptest! {

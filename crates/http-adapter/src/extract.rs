@@ -236,10 +236,31 @@ pub fn send_outcome<T>(
     }
 }
 
+/// Why a JSON body does not make a DTO, for each surface to put in its own shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFault {
+    /// The body is not a JSON object.
+    NotAnObject,
+    /// A field is missing, unknown or has the wrong type.
+    Field(FieldError),
+    /// Anything else.
+    Malformed(String),
+}
+
+impl From<BodyFault> for Problem {
+    fn from(fault: BodyFault) -> Self {
+        match fault {
+            BodyFault::NotAnObject => Problem::bad_request("The body must be a JSON object."),
+            BodyFault::Field(e) => Problem::invalid(vec![e]),
+            BodyFault::Malformed(m) => Problem::bad_request(m),
+        }
+    }
+}
+
 /// Reads a JSON value into a DTO, naming the offending field on failure.
-pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+pub fn parse_json<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, BodyFault> {
     if !value.is_object() {
-        return Err(Problem::bad_request("The body must be a JSON object."));
+        return Err(BodyFault::NotAnObject);
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -259,7 +280,7 @@ pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
             }
         };
         if let Some(name) = named("missing field `") {
-            Problem::invalid(vec![FieldError::new(under(name), "is required")])
+            BodyFault::Field(FieldError::new(under(name), "is required"))
         } else if let Some(name) = named("unknown field `") {
             let expected = message
                 .split_once(", expected ")
@@ -270,16 +291,55 @@ pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
             } else {
                 under(name)
             };
-            Problem::invalid(vec![FieldError::new(
+            BodyFault::Field(FieldError::new(
                 field,
                 format!("is not a field of this body{expected}"),
-            )])
+            ))
         } else if path == "." {
-            Problem::bad_request(message)
+            BodyFault::Malformed(message)
         } else {
-            Problem::invalid(vec![FieldError::new(path, message)])
+            BodyFault::Field(FieldError::new(path, message))
         }
     })
+}
+
+/// Reads a JSON value into a DTO of the canonical surface.
+pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    parse_json(value).map_err(Problem::from)
+}
+
+/// A JSON object read from raw bytes, for surfaces that read bodies themselves; `None`
+/// for an empty body.
+pub fn json_object(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::Value>, BodyFault> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if !is_json {
+        return Err(BodyFault::Malformed(
+            "Send the body as `Content-Type: application/json`.".into(),
+        ));
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| BodyFault::Malformed(format!("The body is not valid JSON: {e}")))
+}
+
+/// Query parameters read into a DTO, for surfaces that answer malformed ones in their
+/// own shape.
+pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, BodyFault> {
+    serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| BodyFault::Malformed(format!("The query string is malformed: {e}")))
+}
+
+/// ISO 8601 UTC with milliseconds and `Z` (`2020-11-12T23:23:47.974Z`), as the seeds of
+/// PostGrid and of the organization list print times.
+pub fn millis_z(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// A body that may be empty; if present it must be JSON.

@@ -12,6 +12,7 @@ mod health;
 pub mod metrics;
 mod openapi;
 pub mod postal;
+pub mod postgrid;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -37,6 +38,8 @@ pub struct State {
     pub body_limit_bytes: usize,
     /// The largest batch of events accepted.
     pub events_body_limit_bytes: usize,
+    /// The monthly limit of a sub-organization created through PostGrid's surface.
+    pub sub_organization_limit: Option<orgplane_domain::organization::MonthlyLimit>,
 }
 
 /// HTTP server settings.
@@ -48,6 +51,8 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Largest batch of events accepted.
     pub events_body_limit_bytes: usize,
+    /// The monthly limit of a sub-organization created through PostGrid's surface.
+    pub sub_organization_limit: Option<orgplane_domain::organization::MonthlyLimit>,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -71,6 +76,7 @@ fn routes() -> (
         .configure(health::configure)
         .configure(canonical::configure)
         .configure(postal::configure)
+        .configure(postgrid::configure)
         .split_for_parts()
 }
 
@@ -101,6 +107,9 @@ async fn no_route(req: HttpRequest, table: web::Data<openapi::RouteTable>) -> Ht
     if req.path().starts_with("/api/v1/") {
         return postal::no_such_route(&req, &allow);
     }
+    if req.path().starts_with("/print-mail/") {
+        return postgrid::no_such_route(&req, &allow);
+    }
     let status = if allow.is_empty() {
         StatusCode::NOT_FOUND
     } else {
@@ -126,6 +135,7 @@ pub fn serve(
         metrics: Arc::new(metrics::Metrics::new()),
         body_limit_bytes: settings.body_limit_bytes,
         events_body_limit_bytes: settings.events_body_limit_bytes,
+        sub_organization_limit: settings.sub_organization_limit,
     });
     let limit = settings.body_limit_bytes;
     let mut server = HttpServer::new(move || {

@@ -52,6 +52,7 @@ impl Modify for Security {
          (name = "events", description = "Message events from the sending engine"),
          (name = "statistics", description = "Live statistics, IP allocation, consumption"),
          (name = "postal", description = "Seed 000: Postal-style RPC (envelope; errors answer 200)"),
+         (name = "postgrid", description = "Seed 001: PostGrid-style sub-organizations"),
          (name = "operations", description = "Health and readiness")),
 )]
 pub struct ApiDoc;

@@ -2,13 +2,12 @@
 
 use crate::{Remembered, State};
 use chrono::{DateTime, Utc};
-use orgplane_domain::idempotency::IdempotencyKey;
 use orgplane_domain::user::UserId;
 use orgplane_ports::store::*;
 
 impl IdempotencyRepository for State {
     fn claim_idempotency_key(&mut self, claim: KeyClaim<'_>) -> StoreResult<Claim> {
-        let slot = (claim.user, claim.key.as_str().to_owned());
+        let slot = (claim.user, *claim.key);
         if let Some(earlier) = self.idempotency.get(&slot) {
             if earlier.created_at >= claim.expired_before {
                 let response = earlier.response.clone().ok_or_else(|| {
@@ -34,10 +33,10 @@ impl IdempotencyRepository for State {
     fn complete_idempotency_key(
         &mut self,
         user: UserId,
-        key: &IdempotencyKey,
+        key: &KeyDigest,
         response: &RecordedResponse,
     ) -> StoreResult<()> {
-        if let Some(record) = self.idempotency.get_mut(&(user, key.as_str().to_owned())) {
+        if let Some(record) = self.idempotency.get_mut(&(user, *key)) {
             record.response = Some(response.clone());
         }
         Ok(())

@@ -11,6 +11,7 @@ mod ip_address;
 mod ip_pool;
 mod log;
 mod organization;
+mod security;
 mod server;
 mod usage;
 mod user;
@@ -53,7 +54,7 @@ pub(crate) struct State {
     pub(crate) seconds: BTreeMap<(ServerId, i64), (OrganizationId, i64)>,
     pub(crate) totals: BTreeMap<(ServerId, IpPoolId, IpAddressId), (OrganizationId, i64)>,
     pub(crate) usage: BTreeMap<(OrganizationId, Month), Usage>,
-    pub(crate) idempotency: BTreeMap<(UserId, String), Remembered>,
+    pub(crate) idempotency: BTreeMap<(UserId, KeyDigest), Remembered>,
 }
 
 /// One organization's month.

@@ -9,6 +9,41 @@ use orgplane_domain::user::UserId;
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
+/// What an organization is found by: the same fields, in the same form, as the
+/// PostgreSQL store's `search_text`.
+fn search_text(o: &Organization) -> String {
+    let p = &o.profile;
+    [
+        Some(o.name.as_str()),
+        Some(o.permalink.as_str()),
+        p.domain.as_ref().map(|v| v.as_str()),
+        p.city.as_ref().map(|v| v.as_str()),
+        p.country.as_ref().map(|v| v.as_str()),
+        p.country_code.as_ref().map(|v| v.as_str()),
+    ]
+    .map(|v| v.unwrap_or(""))
+    .join(" ")
+    .to_lowercase()
+}
+
+impl State {
+    fn matching<'a>(
+        &'a self,
+        filter: &'a OrganizationFilter,
+    ) -> impl Iterator<Item = &'a Organization> + 'a {
+        self.organizations
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(o, _)| o)
+            .filter(|o| filter.within.is_none_or(|w| o.is_within(w)))
+            .filter(|o| filter.parent.is_none_or(|p| o.parent_id == Some(p)))
+            .filter(|o| {
+                let text = search_text(o);
+                filter.terms.iter().all(|t| text.contains(t.as_str()))
+            })
+    }
+}
+
 impl OrganizationRepository for State {
     fn insert_organization(&mut self, new: InsertOrganization) -> StoreResult<Organization> {
         if self.permalink_taken(&new.permalink)? {
@@ -30,6 +65,17 @@ impl OrganizationRepository for State {
             .collect();
         found.sort_by_key(|o| o.id);
         found.dedup_by_key(|o| o.id);
+        Ok(found)
+    }
+
+    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>> {
+        let mut found: Vec<Organization> = self
+            .organizations
+            .iter()
+            .filter(|(o, d)| d.is_none() && uuids.contains(&o.uuid))
+            .map(|(o, _)| o.clone())
+            .collect();
+        found.sort_by_key(|o| o.id);
         Ok(found)
     }
 
@@ -67,24 +113,33 @@ impl OrganizationRepository for State {
         cursor: Option<Cursor>,
         limit: usize,
     ) -> StoreResult<Vec<Organization>> {
-        let needle = filter.search.as_ref().map(|s| s.to_lowercase());
         let mut found: Vec<Organization> = self
-            .organizations
-            .iter()
-            .filter(|(o, d)| d.is_none() && o.id.0 > after(cursor))
-            .map(|(o, _)| o)
-            .filter(|o| filter.within.is_none_or(|w| o.is_within(w)))
-            .filter(|o| filter.parent.is_none_or(|p| o.parent_id == Some(p)))
-            .filter(|o| {
-                needle.as_ref().is_none_or(|n| {
-                    o.name.as_str().to_lowercase().contains(n) || o.permalink.as_str().contains(n)
-                })
-            })
+            .matching(filter)
+            .filter(|o| o.id.0 > after(cursor))
             .cloned()
             .collect();
         found.sort_by_key(|o| o.id);
         found.truncate(limit);
         Ok(found)
+    }
+
+    fn count_organizations(&mut self, filter: &OrganizationFilter) -> StoreResult<u64> {
+        Ok(self.matching(filter).count() as u64)
+    }
+
+    fn organizations_at(
+        &mut self,
+        filter: &OrganizationFilter,
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Organization>> {
+        let mut found: Vec<Organization> = self.matching(filter).cloned().collect();
+        found.sort_by_key(|o| o.id);
+        Ok(found
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit)
+            .collect())
     }
 
     fn update_organization(&mut self, org: &Organization) -> StoreResult<()> {

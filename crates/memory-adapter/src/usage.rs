@@ -42,6 +42,25 @@ impl UsageRepository for State {
         Ok(())
     }
 
+    fn usage_in_month(
+        &mut self,
+        organizations: &[OrganizationId],
+        month: Month,
+    ) -> StoreResult<Vec<UsageRecord>> {
+        Ok(organizations
+            .iter()
+            .filter_map(|org| {
+                self.usage.get(&(*org, month)).map(|u| UsageRecord {
+                    organization: *org,
+                    month,
+                    sent: u.sent,
+                    limit: u.limit,
+                    threshold_recorded: u.threshold,
+                })
+            })
+            .collect())
+    }
+
     fn usage_records(
         &mut self,
         root: OrganizationId,

@@ -69,6 +69,47 @@ impl UserRepository for State {
             .count() as u64)
     }
 
+    fn count_users_by_organization(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<(OrganizationId, u64)>> {
+        Ok(organizations
+            .iter()
+            .map(|org| {
+                let n = self
+                    .live_users()
+                    .filter(|u| u.home_organization_id == *org)
+                    .count();
+                (*org, n as u64)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect())
+    }
+
+    fn find_users(
+        &mut self,
+        organization: OrganizationId,
+        terms: &[String],
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<User>> {
+        let mut users: Vec<User> = self
+            .live_users()
+            .filter(|u| u.home_organization_id == organization)
+            .filter(|u| {
+                let text = format!("{} {}", u.email, u.name).to_lowercase();
+                terms.iter().all(|t| text.contains(t.as_str()))
+            })
+            .cloned()
+            .collect();
+        users.sort_by_key(|u| u.id);
+        Ok(users
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit)
+            .collect())
+    }
+
     fn count_users_with_role_within(
         &mut self,
         root: OrganizationId,

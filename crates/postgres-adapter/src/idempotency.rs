@@ -4,7 +4,6 @@ use crate::schema::idempotency_keys;
 use crate::{corrupt, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use orgplane_domain::idempotency::IdempotencyKey;
 use orgplane_domain::user::UserId;
 use orgplane_ports::store::*;
 
@@ -22,7 +21,7 @@ impl IdempotencyRepository for PgRepositories<'_> {
         let inserted = diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(claim.user.0),
-                idempotency_keys::key.eq(claim.key.as_str()),
+                idempotency_keys::key_hash.eq(claim.key.as_slice()),
                 idempotency_keys::organization_id.eq(claim.organization.0),
                 idempotency_keys::fingerprint.eq(claim.fingerprint.as_slice()),
                 idempotency_keys::created_at.eq(claim.now),
@@ -35,7 +34,7 @@ impl IdempotencyRepository for PgRepositories<'_> {
         }
         let mine = idempotency_keys::table
             .filter(idempotency_keys::user_id.eq(claim.user.0))
-            .filter(idempotency_keys::key.eq(claim.key.as_str()));
+            .filter(idempotency_keys::key_hash.eq(claim.key.as_slice()));
         let (fingerprint, status, content_type, body, created_at): StoredRow = mine
             .select((
                 idempotency_keys::fingerprint,
@@ -82,13 +81,13 @@ impl IdempotencyRepository for PgRepositories<'_> {
     fn complete_idempotency_key(
         &mut self,
         user: UserId,
-        key: &IdempotencyKey,
+        key: &KeyDigest,
         response: &RecordedResponse,
     ) -> StoreResult<()> {
         diesel::update(
             idempotency_keys::table
                 .filter(idempotency_keys::user_id.eq(user.0))
-                .filter(idempotency_keys::key.eq(key.as_str())),
+                .filter(idempotency_keys::key_hash.eq(key.as_slice())),
         )
         .set((
             idempotency_keys::status.eq(i16::try_from(response.status).unwrap_or(i16::MAX)),

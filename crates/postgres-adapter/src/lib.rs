@@ -14,6 +14,7 @@ mod ip_pool;
 mod log;
 mod organization;
 mod schema;
+mod security;
 mod server;
 mod usage;
 mod user;
@@ -267,6 +268,16 @@ pub(crate) fn suspended_by(suspension: Option<Suspension>) -> Option<i64> {
     }
 }
 
+/// Escapes `%`, `_` and `\\` so user text matches literally inside a LIKE pattern, and
+/// makes it match anywhere.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// A stored value that no longer parses as its domain type.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored {what} is invalid: {detail}"))
@@ -275,6 +286,11 @@ pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
 
     #[test]
     fn a_lost_server_is_recognised_by_its_message() {

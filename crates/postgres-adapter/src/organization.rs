@@ -1,7 +1,7 @@
 //! Organizations in PostgreSQL.
 
 use crate::schema::{ip_addresses, ip_pool_addresses, ip_pools, organizations, servers, users};
-use crate::{corrupt, store_error, suspended_by, suspension_from, PgRepositories};
+use crate::{corrupt, like_pattern, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use orgplane_domain::organization::*;
@@ -128,13 +128,20 @@ fn live() -> diesel::dsl::IsNull<organizations::deleted_at> {
     organizations::deleted_at.is_null()
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+/// Live organizations matching `filter` (every search term in `search_text`, through its
+/// trigram index).
+fn filtered(filter: &OrganizationFilter) -> organizations::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = organizations::table.filter(live()).into_boxed();
+    if let Some(within) = filter.within {
+        query = query.filter(organizations::path.contains(vec![within.0]));
+    }
+    if let Some(parent) = filter.parent {
+        query = query.filter(organizations::parent_id.eq(parent.0));
+    }
+    for term in &filter.terms {
+        query = query.filter(organizations::search_text.like(like_pattern(term)));
+    }
+    query
 }
 
 impl OrganizationRepository for PgRepositories<'_> {
@@ -178,6 +185,18 @@ impl OrganizationRepository for PgRepositories<'_> {
         let keys: Vec<i64> = ids.iter().map(|o| o.0).collect();
         organizations::table
             .filter(organizations::id.eq_any(keys).and(live()))
+            .order(organizations::id.asc())
+            .select(OrganizationRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
+    }
+
+    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>> {
+        organizations::table
+            .filter(organizations::uuid.eq_any(uuids).and(live()))
             .order(organizations::id.asc())
             .select(OrganizationRow::as_select())
             .load(self.conn)
@@ -247,26 +266,38 @@ impl OrganizationRepository for PgRepositories<'_> {
         after: Option<Cursor>,
         limit: usize,
     ) -> StoreResult<Vec<Organization>> {
-        let mut query = organizations::table.filter(live()).into_boxed();
-        if let Some(within) = filter.within {
-            query = query.filter(organizations::path.contains(vec![within.0]));
-        }
-        if let Some(parent) = filter.parent {
-            query = query.filter(organizations::parent_id.eq(parent.0));
-        }
-        if let Some(search) = &filter.search {
-            let pattern = like_pattern(search);
-            query = query.filter(
-                organizations::name
-                    .ilike(pattern.clone())
-                    .or(organizations::permalink.ilike(pattern)),
-            );
-        }
+        let mut query = filtered(filter);
         if let Some(cursor) = after {
             query = query.filter(organizations::id.gt(cursor.after));
         }
         query
             .order(organizations::id.asc())
+            .limit(limit as i64)
+            .select(OrganizationRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
+    }
+
+    fn count_organizations(&mut self, filter: &OrganizationFilter) -> StoreResult<u64> {
+        filtered(filter)
+            .count()
+            .get_result::<i64>(self.conn)
+            .map(|n| n as u64)
+            .map_err(store_error)
+    }
+
+    fn organizations_at(
+        &mut self,
+        filter: &OrganizationFilter,
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Organization>> {
+        filtered(filter)
+            .order(organizations::id.asc())
+            .offset(i64::try_from(offset).unwrap_or(i64::MAX))
             .limit(limit as i64)
             .select(OrganizationRow::as_select())
             .load(self.conn)
@@ -406,13 +437,5 @@ impl OrganizationRepository for PgRepositories<'_> {
         .execute(self.conn)
         .map_err(store_error)?;
         Ok(doomed.len() as u64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_patterns_match_literally() {
-        assert_eq!(super::like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

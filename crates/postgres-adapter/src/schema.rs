@@ -24,6 +24,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         suspended_by -> Nullable<Int8>,
         parent_uuid -> Nullable<Uuid>,
+        search_text -> Text,
     }
 }
 
@@ -200,9 +201,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (user_id, key) {
+    idempotency_keys (user_id, key_hash) {
         user_id -> Int8,
-        key -> Text,
+        key_hash -> Bytea,
         organization_id -> Int8,
         fingerprint -> Bytea,
         status -> Nullable<Int2>,

@@ -113,6 +113,27 @@ impl UsageRepository for PgRepositories<'_> {
         .map_err(store_error)
     }
 
+    fn usage_in_month(
+        &mut self,
+        organizations: &[OrganizationId],
+        month: Month,
+    ) -> StoreResult<Vec<UsageRecord>> {
+        let ids: Vec<i64> = organizations.iter().map(|o| o.0).collect();
+        let rows: Vec<UsageRow> = monthly_usage::table
+            .filter(monthly_usage::organization_id.eq_any(ids))
+            .filter(monthly_usage::month.eq(month.first_day()))
+            .select((
+                monthly_usage::organization_id,
+                monthly_usage::month,
+                monthly_usage::sent,
+                monthly_usage::monthly_limit,
+                monthly_usage::threshold_recorded,
+            ))
+            .load(self.conn)
+            .map_err(store_error)?;
+        rows.into_iter().map(UsageRecord::try_from).collect()
+    }
+
     fn usage_records(
         &mut self,
         root: OrganizationId,

@@ -1,7 +1,7 @@
 //! Users in PostgreSQL.
 
 use crate::schema::{api_keys, organizations, sessions, users};
-use crate::{corrupt, store_error, PgRepositories};
+use crate::{corrupt, like_pattern, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use orgplane_domain::access::Role;
@@ -255,6 +255,53 @@ impl UserRepository for PgRepositories<'_> {
             .get_result::<i64>(self.conn)
             .map(|n| n as u64)
             .map_err(store_error)
+    }
+
+    fn count_users_by_organization(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<(OrganizationId, u64)>> {
+        let ids: Vec<i64> = organizations.iter().map(|o| o.0).collect();
+        let counts: Vec<(i64, i64)> = users::table
+            .filter(live().and(users::organization_id.eq_any(ids)))
+            .group_by(users::organization_id)
+            .select((users::organization_id, diesel::dsl::count_star()))
+            .load(self.conn)
+            .map_err(store_error)?;
+        Ok(counts
+            .into_iter()
+            .map(|(org, n)| (OrganizationId(org), n as u64))
+            .collect())
+    }
+
+    fn find_users(
+        &mut self,
+        organization: OrganizationId,
+        terms: &[String],
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<User>> {
+        let mut query = users::table
+            .filter(live().and(users::organization_id.eq(organization.0)))
+            .into_boxed();
+        for term in terms {
+            let pattern = like_pattern(term);
+            query = query.filter(
+                users::email
+                    .ilike(pattern.clone())
+                    .or(users::name.ilike(pattern)),
+            );
+        }
+        query
+            .order(users::id.asc())
+            .offset(i64::try_from(offset).unwrap_or(i64::MAX))
+            .limit(limit as i64)
+            .select(UserRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(User::try_from)
+            .collect()
     }
 
     fn count_users_with_role_within(

@@ -25,6 +25,40 @@ fn key_owner(r: &mut dyn Repositories, actor: &Actor, user: Uuid) -> ServiceResu
     }
 }
 
+/// Inserts a key of `owner` whose value is `value`, with its audit entry, in the caller's
+/// transaction. Only the value's hash is stored.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn mint(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    owner: &User,
+    mode: ApiKeyMode,
+    value: &str,
+    uuid: Uuid,
+    active_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ServiceResult<ApiKey> {
+    let key = r.insert_api_key(InsertApiKey {
+        uuid,
+        user_id: owner.id,
+        organization_id: owner.home_organization_id,
+        mode,
+        prefix: ApiKey::display_prefix(value),
+        hash: secret_hash(value),
+        active_until,
+        now,
+    })?;
+    let fields = json!({ "user_id": owner.uuid, "mode": mode, "active_until": active_until, "prefix": key.prefix });
+    let change = Change {
+        action: "api_key.create",
+        target_type: "api_key",
+        target_id: key.uuid,
+        fields,
+    };
+    audit(r, actor, owner.home_organization_id, change, now)?;
+    Ok(key)
+}
+
 impl<S: Store> ApiKeys for Services<S> {
     fn create_api_key(
         &self,
@@ -44,19 +78,11 @@ impl<S: Store> ApiKeys for Services<S> {
         let uuid = self.secrets.uuid();
         self.tx(|r| {
             let owner = key_owner(r, actor, user)?;
-            let key = r.insert_api_key(InsertApiKey {
-                uuid,
-                user_id: owner.id,
-                organization_id: owner.home_organization_id,
-                mode,
-                prefix: ApiKey::display_prefix(&value),
-                hash: secret_hash(&value),
-                active_until,
-                now,
-            })?;
-            let fields = json!({ "user_id": owner.uuid, "mode": mode, "active_until": active_until, "prefix": key.prefix });
-            audit(r, actor, owner.home_organization_id, Change { action: "api_key.create", target_type: "api_key", target_id: key.uuid, fields }, now)?;
-            Ok(CreatedApiKey { key, value: value.clone() })
+            let key = mint(r, actor, &owner, mode, &value, uuid, active_until, now)?;
+            Ok(CreatedApiKey {
+                key,
+                value: value.clone(),
+            })
         })
     }
 

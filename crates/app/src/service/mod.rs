@@ -10,7 +10,9 @@ mod ip_address;
 mod ip_pool;
 mod log;
 mod maintenance;
+mod onboarding;
 mod organization;
+mod overview;
 mod server;
 mod statistics;
 mod usage;
@@ -24,12 +26,15 @@ pub use bootstrap::{Bootstrap, BootstrapError};
 pub use event::EventPolicy;
 pub use maintenance::Pruned;
 
+use crate::system::IdempotencySeal;
 use chrono::{DateTime, Duration, Utc};
 use orgplane_domain::access::{Actor, CredentialKind};
 use orgplane_domain::audit::NewAuditEntry;
 use orgplane_domain::organization::{Organization, OrganizationId};
 use orgplane_domain::usage::OveragePrice;
-use orgplane_ports::store::{Claim, KeyClaim, Lock, Repositories, Store, StoreError};
+use orgplane_ports::store::{
+    Claim, KeyClaim, Lock, RecordedResponse, Repositories, Store, StoreError,
+};
 use orgplane_ports::system::{Clock, PasswordHasher, SecretGenerator};
 use orgplane_ports::usecase::{
     Conflict, Health, Idempotency, Outcome, ServiceError, ServiceResult,
@@ -116,12 +121,18 @@ fn idempotent<T>(
     now: DateTime<Utc>,
     work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
 ) -> ServiceResult<Outcome<T>> {
-    if let Some(idem) = idempotency {
+    let sealed = idempotency.map(|idem| {
+        (
+            idem,
+            IdempotencySeal::new(actor.user_uuid, idem.key.as_str()),
+        )
+    });
+    if let Some((idem, seal)) = &sealed {
         let claim = KeyClaim {
             user: actor.user_id,
             organization: actor.home,
-            key: &idem.key,
-            fingerprint: idem.fingerprint,
+            key: &seal.lookup(),
+            fingerprint: seal.fingerprint(&idem.fingerprint),
             now,
             expired_before: now - Duration::hours(IDEMPOTENCY_TTL_HOURS),
         };
@@ -130,16 +141,23 @@ fn idempotent<T>(
             response,
         } = r.claim_idempotency_key(claim)?
         {
-            return if fingerprint == idem.fingerprint {
-                Ok(Outcome::Replayed(response))
-            } else {
-                Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused))
-            };
+            if fingerprint != seal.fingerprint(&idem.fingerprint) {
+                return Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused));
+            }
+            let body = seal.open(&response.body).ok_or_else(|| {
+                ServiceError::Internal("an idempotency record does not open with its key".into())
+            })?;
+            return Ok(Outcome::Replayed(RecordedResponse { body, ..response }));
         }
     }
     let done = work(r)?;
-    if let Some(idem) = idempotency {
-        r.complete_idempotency_key(actor.user_id, &idem.key, &(idem.render)(&done))?;
+    if let Some((idem, seal)) = &sealed {
+        let response = (idem.render)(&done);
+        let stored = RecordedResponse {
+            body: seal.seal(&response.body),
+            ..response
+        };
+        r.complete_idempotency_key(actor.user_id, &seal.lookup(), &stored)?;
     }
     Ok(Outcome::Done(done))
 }

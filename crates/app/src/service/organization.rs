@@ -10,7 +10,7 @@ use orgplane_domain::access::{Actor, Denied, Permission, Role};
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationId, OrganizationPatch, Permalink,
 };
-use orgplane_domain::page::Page;
+use orgplane_domain::page::{Page, SearchTerms};
 use orgplane_domain::server::ServerId;
 use orgplane_domain::suspension::{self, resolve_subtree, SubtreeNode, Suspension};
 use orgplane_ports::store::{InsertOrganization, Lock, OrganizationFilter, Repositories, Store};
@@ -83,7 +83,10 @@ fn views(
     })
 }
 
-fn view(r: &mut dyn Repositories, organization: Organization) -> ServiceResult<OrganizationView> {
+pub(super) fn view(
+    r: &mut dyn Repositories,
+    organization: Organization,
+) -> ServiceResult<OrganizationView> {
     let page = views(
         r,
         Page {
@@ -171,6 +174,78 @@ fn list(
     views(r, page)
 }
 
+/// Creates an organization in the caller's transaction: under `new.parent` (share-locking
+/// its path so that nothing above can be deleted meanwhile), else top-level for a platform
+/// administrator, else under the caller's home; with its audit entry.
+pub(super) fn found(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    new: NewOrganization,
+    uuid: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Organization> {
+    // Share-locked, so that the parent cannot be deleted before the child lands.
+    let parent = match new.parent {
+        Some(parent) => Some(organization_to_grow(r, actor, parent)?),
+        // Without a parent, a platform administrator founds a top-level
+        // organization; anyone else founds a sub-organization of its home.
+        None if actor.is_platform_admin() => None,
+        None => {
+            let home = r.organization(actor.home)?.ok_or(ServiceError::NotFound)?;
+            Some(grow(r, home)?)
+        }
+    };
+    match &parent {
+        Some(parent) => {
+            actor.authorize(Permission::CreateSubOrganization, parent)?;
+            parent
+                .check_can_have_children()
+                .map_err(|e| ServiceError::Invalid(vec![FieldError::new("parent_id", e)]))?;
+        }
+        None => actor.holds(Permission::CreateTopLevelOrganization)?,
+    }
+    let candidates = Permalink::candidates(&new.name, PERMALINK_CANDIDATES).map_err(|e| {
+        ServiceError::Invalid(vec![FieldError::new(
+            "name",
+            format!("no permalink can be made from it: {e}"),
+        )])
+    })?;
+    let mut permalink = None;
+    for candidate in candidates {
+        if !r.permalink_taken(&candidate)? {
+            permalink = Some(candidate);
+            break;
+        }
+    }
+    let permalink = permalink.ok_or(ServiceError::Conflict(Conflict::PermalinkTaken))?;
+    let org = r.insert_organization(InsertOrganization {
+        uuid,
+        name: new.name,
+        permalink,
+        profile: new.profile,
+        parent: parent.as_ref().map(|p| p.id),
+        parent_uuid: parent.as_ref().map(|p| p.uuid),
+        parent_path: parent.as_ref().map(|p| p.path.clone()).unwrap_or_default(),
+        limit: new.limit,
+        customizations: new.customizations,
+        // Born under a suspended organization, it is suspended too.
+        suspension: parent
+            .as_ref()
+            .and_then(|p| p.suspension.map(|s| s.inherited_from(p.id))),
+        now,
+    })?;
+    let mut fields = audit_fields(&org, None);
+    fields["parent_id"] = json!(new.parent);
+    let change = Change {
+        action: "organization.create",
+        target_type: "organization",
+        target_id: org.uuid,
+        fields,
+    };
+    audit(r, actor, org.id, change, now)?;
+    Ok(org)
+}
+
 impl<S: Store> Organizations for Services<S> {
     fn create_organization(
         &self,
@@ -180,66 +255,7 @@ impl<S: Store> Organizations for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            // Share-locked, so that the parent cannot be deleted before the child lands.
-            let parent = match new.parent {
-                Some(parent) => Some(organization_to_grow(r, actor, parent)?),
-                // Without a parent, a platform administrator founds a top-level
-                // organization; anyone else founds a sub-organization of its home.
-                None if actor.is_platform_admin() => None,
-                None => {
-                    let home = r.organization(actor.home)?.ok_or(ServiceError::NotFound)?;
-                    Some(grow(r, home)?)
-                }
-            };
-            match &parent {
-                Some(parent) => {
-                    actor.authorize(Permission::CreateSubOrganization, parent)?;
-                    parent.check_can_have_children().map_err(|e| {
-                        ServiceError::Invalid(vec![FieldError::new("parent_id", e)])
-                    })?;
-                }
-                None => actor.holds(Permission::CreateTopLevelOrganization)?,
-            }
-            let candidates =
-                Permalink::candidates(&new.name, PERMALINK_CANDIDATES).map_err(|e| {
-                    ServiceError::Invalid(vec![FieldError::new(
-                        "name",
-                        format!("no permalink can be made from it: {e}"),
-                    )])
-                })?;
-            let mut permalink = None;
-            for candidate in candidates {
-                if !r.permalink_taken(&candidate)? {
-                    permalink = Some(candidate);
-                    break;
-                }
-            }
-            let permalink = permalink.ok_or(ServiceError::Conflict(Conflict::PermalinkTaken))?;
-            let org = r.insert_organization(InsertOrganization {
-                uuid,
-                name: new.name,
-                permalink,
-                profile: new.profile,
-                parent: parent.as_ref().map(|p| p.id),
-                parent_uuid: parent.as_ref().map(|p| p.uuid),
-                parent_path: parent.as_ref().map(|p| p.path.clone()).unwrap_or_default(),
-                limit: new.limit,
-                customizations: new.customizations,
-                // Born under a suspended organization, it is suspended too.
-                suspension: parent
-                    .as_ref()
-                    .and_then(|p| p.suspension.map(|s| s.inherited_from(p.id))),
-                now,
-            })?;
-            let mut fields = audit_fields(&org, None);
-            fields["parent_id"] = json!(new.parent);
-            let change = Change {
-                action: "organization.create",
-                target_type: "organization",
-                target_id: org.uuid,
-                fields,
-            };
-            audit(r, actor, org.id, change, now)?;
+            let org = found(r, actor, new, uuid, now)?;
             view(r, org)
         })
     }
@@ -257,9 +273,62 @@ impl<S: Store> Organizations for Services<S> {
             let filter = OrganizationFilter {
                 within: (!actor.is_platform_admin()).then_some(actor.home),
                 parent: parent.map(|p| p.id),
-                search: query.search.as_ref().map(|s| s.as_str().to_owned()),
+                terms: query
+                    .search
+                    .as_ref()
+                    .map(|s| SearchTerms::phrase(s).terms().to_vec())
+                    .unwrap_or_default(),
             };
             list(r, &filter, query.page)
+        })
+    }
+
+    fn find_organizations(
+        &self,
+        actor: &Actor,
+        query: FindOrganizations,
+    ) -> ServiceResult<FoundOrganizations> {
+        self.read(|r| {
+            let parent = match query.scope {
+                OrganizationScope::Reach => None,
+                OrganizationScope::ChildrenOf(id) => Some(reachable_organization(r, actor, id)?),
+                OrganizationScope::ChildrenOfHome => {
+                    Some(r.organization(actor.home)?.ok_or(ServiceError::NotFound)?)
+                }
+            };
+            match &parent {
+                Some(parent) => actor.authorize(Permission::ViewOrganization, parent)?,
+                None => actor.holds(Permission::ViewOrganization)?,
+            }
+            let filter = OrganizationFilter {
+                within: (!actor.is_platform_admin()).then_some(actor.home),
+                parent: parent.map(|p| p.id),
+                terms: query.search.terms().to_vec(),
+            };
+            let total = r.count_organizations(&filter)?;
+            let found = r.organizations_at(&filter, query.offset, query.limit)?;
+            let page = views(
+                r,
+                Page {
+                    items: found,
+                    next: None,
+                },
+            )?;
+            Ok(FoundOrganizations {
+                items: page.items,
+                total,
+            })
+        })
+    }
+
+    fn get_organization_by_key(&self, actor: &Actor, id: i64) -> ServiceResult<OrganizationView> {
+        self.read(|r| {
+            let org = r
+                .organization(OrganizationId(id))?
+                .filter(|o| actor.reaches(o))
+                .ok_or(ServiceError::NotFound)?;
+            actor.authorize(Permission::ViewOrganization, &org)?;
+            view(r, org)
         })
     }
 

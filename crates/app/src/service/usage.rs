@@ -11,6 +11,38 @@ use uuid::Uuid;
 pub const MAX_MONTHS: usize = 36;
 
 impl<S: Store> Usage for Services<S> {
+    fn current_usage(
+        &self,
+        actor: &Actor,
+        organizations: &[Uuid],
+    ) -> ServiceResult<Vec<(Uuid, MonthlyUsage)>> {
+        let month = Month::of(self.clock.now());
+        let price = self.policy.price;
+        self.read(|r| {
+            let found = r.organizations_by_uuids(organizations)?;
+            // In the order asked, those within reach.
+            let orgs: Vec<_> = organizations
+                .iter()
+                .filter_map(|id| found.iter().find(|o| o.uuid == *id && actor.reaches(o)))
+                .cloned()
+                .collect();
+            let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
+            let records = r.usage_in_month(&ids, month)?;
+            Ok(orgs
+                .into_iter()
+                .map(|org| {
+                    let sent = records
+                        .iter()
+                        .find(|u| u.organization == org.id)
+                        .map_or(0, |u| u.sent);
+                    // This month's limit is the one in force now.
+                    let usage = MonthlyUsage::compute(month, sent, org.limit, price);
+                    (org.uuid, usage)
+                })
+                .collect())
+        })
+    }
+
     fn consumption(
         &self,
         actor: &Actor,

@@ -3,9 +3,11 @@
 use super::{
     audit, organization_to_grow, organization_uuid, reachable_organization, Change, Services,
 };
+use chrono::{DateTime, Utc};
 use orgplane_domain::access::{Actor, CredentialKind, Permission, Role};
-use orgplane_domain::page::Page;
-use orgplane_domain::user::User;
+use orgplane_domain::organization::Organization;
+use orgplane_domain::page::{Page, SearchTerms};
+use orgplane_domain::user::{PasswordHash, User};
 use orgplane_ports::store::{InsertUser, Lock, Repositories, Store};
 use orgplane_ports::usecase::*;
 
@@ -84,6 +86,51 @@ fn check_user(
     Ok(user)
 }
 
+/// Inserts a user into `org` (already path-locked) with its audit entry, in the caller's
+/// transaction; `verified_email` for users whose address an admin vouches for.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn enroll(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    org: &Organization,
+    new: NewUser,
+    password_hash: PasswordHash,
+    uuid: Uuid,
+    verified_email: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    let roles = normalized(&new.roles);
+    let user = r.insert_user(InsertUser {
+        uuid,
+        email: new.email,
+        name: new.name,
+        phone_number: new.phone_number,
+        password_hash,
+        roles,
+        email_preferences: new.email_preferences,
+        verified_email,
+        pending_invite: false,
+        organization_id: org.id,
+        now,
+    })?;
+    let fields = json!({
+        "email": user.email,
+        "name": user.name,
+        "phone_number": user.phone_number,
+        "roles": roles_json(&user.roles),
+        "email_preferences": user.email_preferences,
+        "verified_email": user.verified_email,
+    });
+    let change = Change {
+        action: "user.create",
+        target_type: "user",
+        target_id: user.uuid,
+        fields,
+    };
+    audit(r, actor, org.id, change, now)?;
+    Ok(user)
+}
+
 /// A role list as stored: never empty (no roles means `member`).
 fn normalized(roles: &[Role]) -> Vec<Role> {
     if roles.is_empty() {
@@ -121,39 +168,7 @@ impl<S: Store> Users for Services<S> {
             // Path-locked, so that the organization cannot be deleted under the new user.
             let org = organization_to_grow(r, actor, organization)?;
             actor.authorize(Permission::ManageUsers, &org)?;
-            let roles = normalized(&new.roles);
-            let user = r.insert_user(InsertUser {
-                uuid,
-                email: new.email.clone(),
-                name: new.name.clone(),
-                phone_number: new.phone_number.clone(),
-                password_hash,
-                roles,
-                email_preferences: new.email_preferences,
-                verified_email: false,
-                pending_invite: false,
-                organization_id: org.id,
-                now,
-            })?;
-            let fields = json!({
-                "email": user.email,
-                "name": user.name,
-                "phone_number": user.phone_number,
-                "roles": roles_json(&user.roles),
-                "email_preferences": user.email_preferences,
-            });
-            audit(
-                r,
-                actor,
-                org.id,
-                Change {
-                    action: "user.create",
-                    target_type: "user",
-                    target_id: user.uuid,
-                    fields,
-                },
-                now,
-            )?;
+            let user = enroll(r, actor, &org, new, password_hash, uuid, false, now)?;
             user_view(r, user)
         })
     }
@@ -187,6 +202,24 @@ impl<S: Store> Users for Services<S> {
                 items,
                 next: users.next,
             })
+        })
+    }
+
+    fn find_users(
+        &self,
+        actor: &Actor,
+        organization: Uuid,
+        search: SearchTerms,
+        offset: u64,
+        limit: usize,
+    ) -> ServiceResult<Vec<UserView>> {
+        self.read(|r| {
+            let org = reachable_organization(r, actor, organization)?;
+            actor.authorize(Permission::ViewUsers, &org)?;
+            r.find_users(org.id, search.terms(), offset, limit)?
+                .into_iter()
+                .map(|user| user_view(r, user))
+                .collect()
         })
     }
 

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::store::*;
-use orgplane_domain::idempotency::IdempotencyKey;
 use orgplane_domain::user::User;
 
 fn response(body: &str) -> RecordedResponse {
@@ -13,7 +12,7 @@ fn response(body: &str) -> RecordedResponse {
     }
 }
 
-fn claim<'a>(user: &User, key: &'a IdempotencyKey, fingerprint: u8, now: i64) -> KeyClaim<'a> {
+fn claim<'a>(user: &User, key: &'a KeyDigest, fingerprint: u8, now: i64) -> KeyClaim<'a> {
     KeyClaim {
         user: user.id,
         organization: user.home_organization_id,
@@ -33,7 +32,7 @@ pub fn idempotency_keys_are_claimed_once_and_expire<S: Store>(make: &dyn Fn() ->
         r.insert_user(new_user("jane@example.com", &org))
     });
     let joe = must(&store, |r| r.insert_user(new_user("joe@example.com", &org)));
-    let key = IdempotencyKey::parse("batch-1").expect("key");
+    let key: KeyDigest = [11; 32];
     let fresh = must(&store, |r| {
         let c = r.claim_idempotency_key(claim(&jane, &key, 1, 0))?;
         r.complete_idempotency_key(jane.id, &key, &response("first"))?;
@@ -57,7 +56,7 @@ pub fn idempotency_keys_are_claimed_once_and_expire<S: Store>(make: &dyn Fn() ->
         "keys are per user"
     );
     // A transaction that claims and fails leaves nothing behind.
-    let other = IdempotencyKey::parse("batch-2").expect("key");
+    let other: KeyDigest = [12; 32];
     let failed: StoreResult<()> = store.transaction(|r| {
         r.claim_idempotency_key(claim(&jane, &other, 1, 60))?;
         Err(StoreError::Internal("abort".into()))
@@ -99,7 +98,7 @@ pub fn a_duplicate_request_waits_for_the_first<S: Store>(make: &dyn Fn() -> S) {
     let jane = must(&store, |r| {
         r.insert_user(new_user("jane@example.com", &org))
     });
-    let key = IdempotencyKey::parse("batch-1").expect("key");
+    let key: KeyDigest = [11; 32];
     let (first, second) = race(
         &store,
         |r, hold| {

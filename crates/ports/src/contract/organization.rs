@@ -85,7 +85,7 @@ pub fn listing_filters_and_pages_by_key<S: Store>(make: &dyn Fn() -> S) {
     );
     let search = OrganizationFilter {
         within: Some(root.id),
-        search: Some("ALPHA".into()),
+        terms: vec!["alpha".into()],
         ..Default::default()
     };
     assert_eq!(ids(search, None, 10), vec![a.id, a1.id]);

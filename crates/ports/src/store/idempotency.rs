@@ -2,9 +2,11 @@
 
 use super::StoreResult;
 use chrono::{DateTime, Utc};
-use orgplane_domain::idempotency::IdempotencyKey;
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::user::UserId;
+
+/// A digest of an idempotency key, which is what the store keeps of it.
+pub type KeyDigest = [u8; 32];
 
 /// A response as it went out, kept so that a retry gets it again.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,8 +52,8 @@ pub struct KeyClaim<'a> {
     pub user: UserId,
     /// The user's home organization.
     pub organization: OrganizationId,
-    /// The key.
-    pub key: &'a IdempotencyKey,
+    /// A digest of the key (the key itself is never stored).
+    pub key: &'a KeyDigest,
     /// What the request asks (method, path, body).
     pub fingerprint: [u8; 32],
     /// Now.
@@ -68,7 +70,7 @@ pub trait IdempotencyRepository {
     fn complete_idempotency_key(
         &mut self,
         user: UserId,
-        key: &IdempotencyKey,
+        key: &KeyDigest,
         response: &RecordedResponse,
     ) -> StoreResult<()>;
     /// Drops records created before `before`; returns how many.

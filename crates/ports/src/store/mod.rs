@@ -11,6 +11,7 @@ mod ip_address;
 mod ip_pool;
 mod log;
 mod organization;
+mod security;
 mod server;
 mod session;
 mod usage;
@@ -23,6 +24,7 @@ pub use ip_address::*;
 pub use ip_pool::*;
 pub use log::*;
 pub use organization::*;
+pub use security::*;
 pub use server::*;
 pub use session::*;
 pub use usage::*;
@@ -128,6 +130,7 @@ pub trait Repositories:
     + EventRepository
     + UsageRepository
     + IdempotencyRepository
+    + SecurityRepository
 {
 }
 
@@ -144,6 +147,7 @@ impl<T> Repositories for T where
         + EventRepository
         + UsageRepository
         + IdempotencyRepository
+        + SecurityRepository
 {
 }
 

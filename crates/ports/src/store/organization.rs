@@ -67,8 +67,9 @@ pub struct OrganizationFilter {
     pub within: Option<OrganizationId>,
     /// Only direct children of this organization.
     pub parent: Option<OrganizationId>,
-    /// Only names or permalinks containing this text (case-insensitively).
-    pub search: Option<String>,
+    /// Only organizations whose searchable text (name, permalink, domain, city, country,
+    /// country code) holds every one of these lower-cased terms.
+    pub terms: Vec<String>,
 }
 
 /// Organizations.
@@ -79,6 +80,8 @@ pub trait OrganizationRepository {
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
     /// Live organizations by integer key (those that exist), by ascending key.
     fn organizations_by_ids(&mut self, ids: &[OrganizationId]) -> StoreResult<Vec<Organization>>;
+    /// Live organizations by public id (those that exist), by ascending key.
+    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>>;
     /// A live organization by public id.
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>>;
     /// A live organization, locked until the transaction ends, as last committed. Use it
@@ -98,6 +101,16 @@ pub trait OrganizationRepository {
         &mut self,
         filter: &OrganizationFilter,
         after: Option<Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Organization>>;
+    /// How many live organizations match `filter`.
+    fn count_organizations(&mut self, filter: &OrganizationFilter) -> StoreResult<u64>;
+    /// Live organizations matching `filter`, by ascending key, skipping `offset`, at most
+    /// `limit` (for surfaces that page by offset).
+    fn organizations_at(
+        &mut self,
+        filter: &OrganizationFilter,
+        offset: u64,
         limit: usize,
     ) -> StoreResult<Vec<Organization>>;
     /// Saves the mutable fields of an organization.

@@ -44,6 +44,12 @@ pub trait UsageRepository {
         month: Month,
         threshold: Threshold,
     ) -> StoreResult<()>;
+    /// The records of these organizations in `month` (those that sent nothing are missing).
+    fn usage_in_month(
+        &mut self,
+        organizations: &[OrganizationId],
+        month: Month,
+    ) -> StoreResult<Vec<UsageRecord>>;
     /// The months from `since` on of `root` (and, with `descendants`, of every
     /// organization below it, deleted ones included: what they sent was sent).
     fn usage_records(

@@ -83,6 +83,20 @@ pub trait UserRepository {
     ) -> StoreResult<Vec<User>>;
     /// How many live users call `organization` home.
     fn count_users(&mut self, organization: OrganizationId) -> StoreResult<u64>;
+    /// How many live users each of `organizations` is home to (missing: none).
+    fn count_users_by_organization(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<(OrganizationId, u64)>>;
+    /// Live users of `organization` whose e-mail address or name holds every one of the
+    /// lower-cased `terms`, by ascending key, skipping `offset`, at most `limit`.
+    fn find_users(
+        &mut self,
+        organization: OrganizationId,
+        terms: &[String],
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<User>>;
     /// How many live users holding `role` live in `root` or below it.
     fn count_users_with_role_within(
         &mut self,

@@ -11,7 +11,9 @@ mod idempotency;
 mod ip_address;
 mod ip_pool;
 mod log;
+mod onboarding;
 mod organization;
+mod overview;
 mod server;
 mod statistics;
 mod usage;
@@ -24,7 +26,9 @@ pub use idempotency::*;
 pub use ip_address::*;
 pub use ip_pool::*;
 pub use log::*;
+pub use onboarding::*;
 pub use organization::*;
+pub use overview::*;
 pub use server::*;
 pub use statistics::*;
 pub use usage::*;
@@ -211,6 +215,8 @@ pub trait UseCases:
     + Events
     + Reports
     + Usage
+    + Onboarding
+    + Overview
     + Health
 {
 }
@@ -227,6 +233,8 @@ impl<T> UseCases for T where
         + Events
         + Reports
         + Usage
+        + Onboarding
+        + Overview
         + Health
 {
 }

@@ -5,7 +5,7 @@ use orgplane_domain::access::Actor;
 use orgplane_domain::organization::{
     Customizations, NewOrganization, Organization, OrganizationPatch,
 };
-use orgplane_domain::page::{Page, SearchText};
+use orgplane_domain::page::{Page, SearchTerms, SearchText};
 use uuid::Uuid;
 
 /// An organization with the counts surfaces like to show.
@@ -31,6 +31,40 @@ pub struct ListOrganizations {
     pub page: PageRequest,
 }
 
+/// Where to look for organizations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrganizationScope {
+    /// Everything within the caller's reach.
+    #[default]
+    Reach,
+    /// The direct sub-organizations of the caller's home organization.
+    ChildrenOfHome,
+    /// The direct sub-organizations of this organization.
+    ChildrenOf(Uuid),
+}
+
+/// Which organizations to find, for surfaces that page by offset.
+#[derive(Debug, Clone, Default)]
+pub struct FindOrganizations {
+    /// Where to look.
+    pub scope: OrganizationScope,
+    /// Free-text search.
+    pub search: SearchTerms,
+    /// How many to skip.
+    pub offset: u64,
+    /// How many at most (1 to 1,000).
+    pub limit: usize,
+}
+
+/// A page of organizations, with the count of all that match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundOrganizations {
+    /// The page.
+    pub items: Vec<OrganizationView>,
+    /// How many match in all.
+    pub total: u64,
+}
+
 /// Organization management.
 pub trait Organizations: Send + Sync {
     /// Creates an organization (a sub-organization if it has a parent).
@@ -45,8 +79,16 @@ pub trait Organizations: Send + Sync {
         actor: &Actor,
         query: ListOrganizations,
     ) -> ServiceResult<Page<OrganizationView>>;
+    /// Finds reachable organizations, paged by offset, with their total.
+    fn find_organizations(
+        &self,
+        actor: &Actor,
+        query: FindOrganizations,
+    ) -> ServiceResult<FoundOrganizations>;
     /// Reads one organization.
     fn get_organization(&self, actor: &Actor, id: Uuid) -> ServiceResult<OrganizationView>;
+    /// Reads one organization by its integer key (surfaces that show integer ids).
+    fn get_organization_by_key(&self, actor: &Actor, id: i64) -> ServiceResult<OrganizationView>;
     /// Changes an organization.
     fn update_organization(
         &self,

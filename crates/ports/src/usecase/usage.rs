@@ -27,6 +27,13 @@ pub struct Consumption {
 
 /// Consumption.
 pub trait Usage: Send + Sync {
+    /// This month's usage of each of these organizations (in order; those out of reach
+    /// are left out).
+    fn current_usage(
+        &self,
+        actor: &Actor,
+        organizations: &[Uuid],
+    ) -> ServiceResult<Vec<(Uuid, MonthlyUsage)>>;
     /// This month and the `months - 1` before it.
     fn consumption(
         &self,

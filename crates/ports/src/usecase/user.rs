@@ -3,7 +3,7 @@
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::{Actor, Role};
 use orgplane_domain::organization::PhoneNumber;
-use orgplane_domain::page::Page;
+use orgplane_domain::page::{Page, SearchTerms};
 use orgplane_domain::user::{Email, EmailPreferences, Password, PasswordAttempt, User, UserName};
 use uuid::Uuid;
 
@@ -76,6 +76,15 @@ pub trait Users: Send + Sync {
         organization: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<UserView>>;
+    /// Finds an organization's users by e-mail address or name, paged by offset.
+    fn find_users(
+        &self,
+        actor: &Actor,
+        organization: Uuid,
+        search: SearchTerms,
+        offset: u64,
+        limit: usize,
+    ) -> ServiceResult<Vec<UserView>>;
     /// Reads a user.
     fn get_user(&self, actor: &Actor, id: Uuid) -> ServiceResult<UserView>;
     /// Changes a user.

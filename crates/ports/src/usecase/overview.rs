@@ -1,0 +1,40 @@
+//! An overview of what a caller reaches: per-organization counts and the security score
+//! (seed 002).
+
+use super::ServiceResult;
+use orgplane_domain::access::Actor;
+use orgplane_domain::security::SecurityFacts;
+use uuid::Uuid;
+
+/// What an organization holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrganizationCounts {
+    /// The organization.
+    pub organization: Uuid,
+    /// Users whose home it is.
+    pub users: u64,
+    /// Its mail servers.
+    pub servers: u64,
+}
+
+/// The security of everything a caller reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecurityOverview {
+    /// Login sessions live now.
+    pub active_sessions: u64,
+    /// What the score is computed from.
+    pub facts: SecurityFacts,
+}
+
+/// The overview.
+pub trait Overview: Send + Sync {
+    /// Users and servers of each of these organizations (in order; those out of reach
+    /// are left out).
+    fn organization_counts(
+        &self,
+        actor: &Actor,
+        organizations: &[Uuid],
+    ) -> ServiceResult<Vec<OrganizationCounts>>;
+    /// Sessions and security facts over everything the caller reaches.
+    fn security_overview(&self, actor: &Actor) -> ServiceResult<SecurityOverview>;
+}
