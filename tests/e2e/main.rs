@@ -6,6 +6,7 @@ mod http;
 mod identity;
 mod infrastructure;
 mod organizations;
+mod overview;
 mod postal;
 mod postgrid;
 mod tenant_wall;

@@ -478,4 +478,27 @@ fn out_of_reach_lists_hide_other_tenants() {
         .as_array()
         .unwrap()
         .is_empty());
+    // Seed 002's list and totals see the same organizations.
+    let overview = |key: &str| -> Vec<String> {
+        app.get("/api/organizations", key)
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                o["id"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("org-")
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        overview(&acme.key),
+        vec![acme.org.clone(), team.org.clone()]
+    );
+    assert_eq!(overview(&globex.key), vec![globex.org.clone()]);
+    assert_eq!(app.get("/api/stats", &team.key).body["total_users"], 1);
+    assert_eq!(app.get("/api/stats", &acme.key).body["total_users"], 2);
 }

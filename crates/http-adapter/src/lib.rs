@@ -11,6 +11,7 @@ pub mod extract;
 mod health;
 pub mod metrics;
 mod openapi;
+pub mod overview;
 pub mod postal;
 pub mod postgrid;
 
@@ -77,6 +78,7 @@ fn routes() -> (
         .configure(canonical::configure)
         .configure(postal::configure)
         .configure(postgrid::configure)
+        .configure(overview::configure)
         .split_for_parts()
 }
 
@@ -104,18 +106,21 @@ fn extractors(body_limit_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
 /// else 404, in the error shape of the surface the path belongs to.
 async fn no_route(req: HttpRequest, table: web::Data<openapi::RouteTable>) -> HttpResponse {
     let allow = table.allowed(req.path());
-    if req.path().starts_with("/api/v1/") {
-        return postal::no_such_route(&req, &allow);
-    }
-    if req.path().starts_with("/print-mail/") {
-        return postgrid::no_such_route(&req, &allow);
-    }
-    let status = if allow.is_empty() {
-        StatusCode::NOT_FOUND
+    let path = req.path();
+    let mut response = if path.starts_with("/api/v1/") {
+        postal::no_such_route(&req, &allow)
+    } else if path.starts_with("/print-mail/") {
+        postgrid::no_such_route(&req, &allow)
+    } else if path.starts_with("/api/") {
+        overview::no_such_route(&req, &allow)
     } else {
-        StatusCode::METHOD_NOT_ALLOWED
+        let status = if allow.is_empty() {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::METHOD_NOT_ALLOWED
+        };
+        canonical::problem::Problem::from_status(status).error_response()
     };
-    let mut response = canonical::problem::Problem::from_status(status).error_response();
     if !allow.is_empty() {
         if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
             response.headers_mut().insert(header::ALLOW, value);

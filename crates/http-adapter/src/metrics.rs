@@ -10,6 +10,7 @@ use prometheus::{
     Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry, TextEncoder,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The metrics of one process.
@@ -28,6 +29,9 @@ pub struct Metrics {
     pool_wait: Gauge,
     /// The pool counters as last exposed (counters only ever grow by the difference).
     seen: Mutex<PoolStats>,
+    /// Requests answered since start, and of those with a 5xx (seed 002's uptime).
+    answered: AtomicU64,
+    failed: AtomicU64,
 }
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -93,6 +97,8 @@ impl Metrics {
                 "Seconds spent waiting for a connection, all checkouts together",
             )),
             seen: Mutex::new(PoolStats::default()),
+            answered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             registry,
         };
         let collectors: Vec<Box<dyn prometheus::core::Collector>> = vec![
@@ -134,6 +140,19 @@ impl Metrics {
         self.latency
             .with_label_values(&[route, method])
             .observe(seconds);
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        if status >= 500 {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Requests answered since this process started, and how many of them were server
+    /// errors.
+    pub fn answers(&self) -> (u64, u64) {
+        // Failed first: a concurrent answer can only make `answered` larger, never
+        // leave `failed` above it.
+        let failed = self.failed.load(Ordering::Relaxed);
+        (self.answered.load(Ordering::Relaxed).max(failed), failed)
     }
 
     /// Records an accepted batch of `events`.

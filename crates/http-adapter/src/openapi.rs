@@ -53,6 +53,7 @@ impl Modify for Security {
          (name = "statistics", description = "Live statistics, IP allocation, consumption"),
          (name = "postal", description = "Seed 000: Postal-style RPC (envelope; errors answer 200)"),
          (name = "postgrid", description = "Seed 001: PostGrid-style sub-organizations"),
+         (name = "overview", description = "Seed 002: the organization list and stats"),
          (name = "operations", description = "Health and readiness")),
 )]
 pub struct ApiDoc;

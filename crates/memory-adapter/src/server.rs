@@ -132,6 +132,19 @@ impl ServerRepository for State {
         ))
     }
 
+    fn count_servers_within(&mut self, root: Option<OrganizationId>) -> StoreResult<u64> {
+        let within: Vec<OrganizationId> = self
+            .organizations
+            .iter()
+            .filter(|(o, d)| d.is_none() && root.is_none_or(|r| o.is_within(r)))
+            .map(|(o, _)| o.id)
+            .collect();
+        Ok(self
+            .live_servers()
+            .filter(|s| within.contains(&s.organization_id))
+            .count() as u64)
+    }
+
     fn servers_using_pools(&mut self, pools: &[IpPoolId]) -> StoreResult<Vec<Server>> {
         Ok(sorted(
             self.live_servers()

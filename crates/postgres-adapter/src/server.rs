@@ -222,6 +222,22 @@ impl ServerRepository for PgRepositories<'_> {
             .and_then(rows)
     }
 
+    fn count_servers_within(&mut self, root: Option<OrganizationId>) -> StoreResult<u64> {
+        let mut subtree = organizations::table
+            .filter(organizations::deleted_at.is_null())
+            .select(organizations::id)
+            .into_boxed();
+        if let Some(root) = root {
+            subtree = subtree.filter(organizations::path.contains(vec![root.0]));
+        }
+        servers::table
+            .filter(servers::organization_id.eq_any(subtree).and(live()))
+            .count()
+            .get_result::<i64>(self.conn)
+            .map(|n| n.max(0) as u64)
+            .map_err(store_error)
+    }
+
     fn servers_using_pools(&mut self, pools: &[IpPoolId]) -> StoreResult<Vec<Server>> {
         let ids: Vec<i64> = pools.iter().map(|p| p.0).collect();
         servers::table

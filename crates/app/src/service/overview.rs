@@ -44,6 +44,7 @@ impl<S: Store> Overview for Services<S> {
         self.read(|r| {
             Ok(SecurityOverview {
                 active_sessions: r.live_sessions(root, now)?,
+                servers: r.count_servers_within(root)?,
                 facts: r.security_facts(root, now - Duration::hours(24), now)?,
             })
         })

@@ -14,6 +14,7 @@ mod idempotency;
 mod infrastructure;
 mod log;
 mod organization;
+mod overview;
 mod usage;
 mod user;
 
@@ -23,6 +24,7 @@ pub use idempotency::*;
 pub use infrastructure::*;
 pub use log::*;
 pub use organization::*;
+pub use overview::*;
 pub use usage::*;
 pub use user::*;
 
@@ -83,7 +85,10 @@ macro_rules! store_contract_tests {
             per_second_counts_are_read_by_window_and_pruned,
             usage_accumulates_per_organization_and_month,
             idempotency_keys_are_claimed_once_and_expire,
-            a_duplicate_request_waits_for_the_first
+            a_duplicate_request_waits_for_the_first,
+            organizations_are_counted_and_paged_by_offset,
+            users_are_counted_per_organization_and_found_by_terms,
+            security_facts_count_only_the_live_subtree
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -40,6 +40,21 @@ pub fn usage_accumulates_per_organization_and_month<S: Store>(make: &dyn Fn() ->
     must(&store, |r| {
         r.add_usage(&[inc(&root, 4, 1, limit(90)), inc(&other, 3, 7, None)])
     });
+    let mut in_march = must(&store, |r| {
+        r.usage_in_month(&[root.id, child.id, other.id], month(3))
+    });
+    in_march.sort_by_key(|u| u.organization);
+    assert_eq!(
+        in_march
+            .iter()
+            .map(|u| (u.organization, u.sent))
+            .collect::<Vec<_>>(),
+        vec![(root.id, 95), (child.id, 5), (other.id, 7)]
+    );
+    assert!(
+        must(&store, |r| r.usage_in_month(&[child.id], month(4))).is_empty(),
+        "a month without messages has no record"
+    );
     let own = must(&store, |r| r.usage_records(root.id, false, month(3)));
     let mut own: Vec<_> = own
         .iter()

@@ -89,6 +89,8 @@ pub trait ServerRepository {
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>>;
     /// Servers (of any organization) sending through any of `pools`, by ascending key.
     fn servers_using_pools(&mut self, pools: &[IpPoolId]) -> StoreResult<Vec<Server>>;
+    /// How many servers `root` and its descendants have (`None`: every organization).
+    fn count_servers_within(&mut self, root: Option<OrganizationId>) -> StoreResult<u64>;
     /// How many servers each of `organizations` has.
     fn count_servers(
         &mut self,

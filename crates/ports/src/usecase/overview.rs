@@ -22,6 +22,8 @@ pub struct OrganizationCounts {
 pub struct SecurityOverview {
     /// Login sessions live now.
     pub active_sessions: u64,
+    /// Mail servers.
+    pub servers: u64,
     /// What the score is computed from.
     pub facts: SecurityFacts,
 }
@@ -35,6 +37,6 @@ pub trait Overview: Send + Sync {
         actor: &Actor,
         organizations: &[Uuid],
     ) -> ServiceResult<Vec<OrganizationCounts>>;
-    /// Sessions and security facts over everything the caller reaches.
+    /// Sessions, servers and security facts over everything the caller reaches.
     fn security_overview(&self, actor: &Actor) -> ServiceResult<SecurityOverview>;
 }

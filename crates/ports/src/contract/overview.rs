@@ -1,0 +1,222 @@
+//! Contract cases: the counts and offset pages behind the seed surfaces' lists and
+//! overviews.
+
+use super::*;
+use crate::store::*;
+use orgplane_domain::audit::{AccessAction, AccessStatus};
+use orgplane_domain::user::{Email, UserName};
+
+/// Offset pages, counts and look-ups by public id see the same live organizations as
+/// the keyset list, searchable by name, domain and city.
+pub fn organizations_are_counted_and_paged_by_offset<S: Store>(make: &dyn Fn() -> S) {
+    // Given a tree of four and an organization beside it, one of the tree deleted.
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "Alpha Mail", Some(&root));
+    let mut b = insert_org(&store, "Beta", Some(&root));
+    let gone = insert_org(&store, "Alpha Gone", Some(&root));
+    let other = insert_org(&store, "Other", None);
+    b.apply(OrganizationPatch {
+        city: Some(Some(City::parse("Wellington").expect("city"))),
+        ..Default::default()
+    });
+    must(&store, |r| r.update_organization(&b));
+    must(&store, |r| r.delete_organization_subtree(gone.id, t(1)));
+    let within = |terms: &[&str]| OrganizationFilter {
+        within: Some(root.id),
+        terms: terms.iter().map(|t| (*t).to_owned()).collect(),
+        ..Default::default()
+    };
+    let page = |f: &OrganizationFilter, offset, limit| -> Vec<OrganizationId> {
+        must(&store, |r| r.organizations_at(f, offset, limit))
+            .into_iter()
+            .map(|o| o.id)
+            .collect()
+    };
+
+    // Then counts and pages agree, by ascending key, without the deleted one.
+    assert_eq!(must(&store, |r| r.count_organizations(&within(&[]))), 3);
+    assert_eq!(
+        must(&store, |r| r
+            .count_organizations(&OrganizationFilter::default())),
+        4
+    );
+    assert_eq!(page(&within(&[]), 0, 10), vec![root.id, a.id, b.id]);
+    assert_eq!(page(&within(&[]), 1, 1), vec![a.id]);
+    assert!(page(&within(&[]), 3, 10).is_empty());
+    // Search: every term, anywhere in the searchable text, whatever the case written.
+    assert_eq!(page(&within(&["alpha"]), 0, 10), vec![a.id]);
+    assert_eq!(page(&within(&["ellingto"]), 0, 10), vec![b.id]);
+    assert_eq!(page(&within(&["alpha", "mail"]), 0, 10), vec![a.id]);
+    assert!(page(&within(&["alpha", "beta"]), 0, 10).is_empty());
+    assert_eq!(
+        must(&store, |r| r.count_organizations(&within(&["example.com"]))),
+        3
+    );
+    // Look-ups by public id skip the deleted and the unknown, by ascending key.
+    let found = must(&store, |r| {
+        r.organizations_by_uuids(&[other.uuid, gone.uuid, Uuid::new_v4(), a.uuid])
+    });
+    assert_eq!(
+        found.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![a.id, other.id]
+    );
+}
+
+/// Users are counted per home organization and found by words of their address or name.
+pub fn users_are_counted_per_organization_and_found_by_terms<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let acme = insert_org(&store, "Acme", None);
+    let other = insert_org(&store, "Other", None);
+    let empty = insert_org(&store, "Empty", None);
+    let jane = must(&store, |r| {
+        r.insert_user(new_user("jane@acme.example", &acme))
+    });
+    let mut joe = new_user("joe@acme.example", &acme);
+    joe.name = UserName::parse("Joe Bloggs").expect("name");
+    let joe = must(&store, |r| r.insert_user(joe));
+    let left = must(&store, |r| {
+        r.insert_user(new_user("left@acme.example", &acme))
+    });
+    must(&store, |r| {
+        r.insert_user(new_user("ann@other.example", &other))
+    });
+    must(&store, |r| r.delete_user(left.id, t(1)));
+
+    let mut counts = must(&store, |r| {
+        r.count_users_by_organization(&[acme.id, other.id, empty.id])
+    });
+    counts.sort();
+    let counts: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(counts, vec![(acme.id, 2), (other.id, 1)]);
+
+    let find = |terms: &[&str], offset, limit| -> Vec<Email> {
+        let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+        must(&store, |r| r.find_users(acme.id, &terms, offset, limit))
+            .into_iter()
+            .map(|u| u.email)
+            .collect()
+    };
+    assert_eq!(
+        find(&[], 0, 10),
+        vec![jane.email.clone(), joe.email.clone()]
+    );
+    assert_eq!(find(&[], 1, 10), vec![joe.email.clone()]);
+    assert_eq!(find(&[], 0, 1), vec![jane.email.clone()]);
+    assert_eq!(find(&["jane"], 0, 10), vec![jane.email.clone()]);
+    assert_eq!(find(&["doe"], 0, 10), vec![jane.email.clone()], "by name");
+    assert_eq!(
+        find(&["bloggs", "joe@"], 0, 10),
+        vec![joe.email.clone()],
+        "name and address"
+    );
+    assert!(
+        find(&["ann"], 0, 10).is_empty(),
+        "another organization's user"
+    );
+    assert!(find(&["left"], 0, 10).is_empty(), "a deleted user");
+}
+
+/// The security facts, live sessions and server count of a subtree count only what is
+/// live in that subtree; `None` counts everywhere.
+pub fn security_facts_count_only_the_live_subtree<S: Store>(make: &dyn Fn() -> S) {
+    // Given a root with a child, and an organization beside them.
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let child = insert_org(&store, "Child", Some(&root));
+    let other = insert_org(&store, "Other", None);
+    let mut verified = new_user("v@top.example", &root);
+    verified.verified_email = true;
+    let verified = must(&store, |r| r.insert_user(verified));
+    let plain = must(&store, |r| {
+        r.insert_user(new_user("p@child.example", &child))
+    });
+    let outside = must(&store, |r| {
+        r.insert_user(new_user("o@other.example", &other))
+    });
+    // Keys: one expiring, one not, one expired, one revoked, one outside.
+    let mut expiring = new_key(&verified, 1);
+    expiring.active_until = Some(t(1000));
+    must(&store, |r| r.insert_api_key(expiring));
+    must(&store, |r| r.insert_api_key(new_key(&plain, 2)));
+    let mut expired = new_key(&plain, 3);
+    expired.active_until = Some(t(50));
+    must(&store, |r| r.insert_api_key(expired));
+    let revoked = must(&store, |r| r.insert_api_key(new_key(&plain, 4)));
+    must(&store, |r| r.revoke_api_key(revoked.id, t(10)));
+    must(&store, |r| r.insert_api_key(new_key(&outside, 5)));
+    // Password checks: two in scope since t(100) (one failed), one before, one outside.
+    let check = |org: &Organization, status, at| {
+        must(&store, |r| {
+            r.append_access(
+                NewAccessLogEntry {
+                    organization_id: Some(org.id),
+                    user_id: None,
+                    email: Some("v@top.example".into()),
+                    action: AccessAction::Login,
+                    status,
+                    client_ip: None,
+                },
+                at,
+            )
+        })
+    };
+    check(&root, AccessStatus::Success, t(150));
+    check(&child, AccessStatus::Failure, t(160));
+    check(&root, AccessStatus::Failure, t(90));
+    check(&other, AccessStatus::Failure, t(150));
+    // Sessions: two live in scope, one expired, one revoked, one outside.
+    for (user, hash, expires) in [
+        (&verified, 11, t(1000)),
+        (&plain, 12, t(1000)),
+        (&plain, 13, t(150)),
+        (&outside, 15, t(1000)),
+    ] {
+        must(&store, |r| {
+            r.insert_session(
+                user.id,
+                user.home_organization_id,
+                [hash; 32],
+                expires,
+                t(0),
+            )
+        });
+    }
+    let ended = must(&store, |r| {
+        r.insert_session(plain.id, child.id, [14; 32], t(1000), t(0))
+    });
+    must(&store, |r| r.revoke_session(ended.id, t(10)));
+    insert_server(&store, "One", &root, None);
+    insert_server(&store, "Two", &child, None);
+    insert_server(&store, "Three", &other, None);
+
+    // When the root's facts are read at t(200), counting checks since t(100).
+    let facts = must(&store, |r| r.security_facts(Some(root.id), t(100), t(200)));
+
+    // Then only the subtree's live things count.
+    assert_eq!(
+        facts,
+        orgplane_domain::security::SecurityFacts {
+            users: 2,
+            verified_users: 1,
+            api_keys: 2,
+            expiring_api_keys: 1,
+            password_checks: 2,
+            failed_password_checks: 1,
+        }
+    );
+    assert_eq!(must(&store, |r| r.live_sessions(Some(root.id), t(200))), 2);
+    assert_eq!(must(&store, |r| r.live_sessions(Some(child.id), t(200))), 1);
+    assert_eq!(must(&store, |r| r.live_sessions(None, t(200))), 3);
+    assert_eq!(must(&store, |r| r.count_servers_within(Some(root.id))), 2);
+    assert_eq!(must(&store, |r| r.count_servers_within(Some(child.id))), 1);
+    assert_eq!(must(&store, |r| r.count_servers_within(None)), 3);
+    let everywhere = must(&store, |r| r.security_facts(None, t(100), t(200)));
+    assert_eq!((everywhere.users, everywhere.api_keys), (3, 3));
+
+    // And a deleted user's sessions and a deleted subtree's servers stop counting.
+    must(&store, |r| r.delete_user(plain.id, t(300)));
+    assert_eq!(must(&store, |r| r.live_sessions(Some(root.id), t(300))), 1);
+    must(&store, |r| r.delete_organization_subtree(child.id, t(300)));
+    assert_eq!(must(&store, |r| r.count_servers_within(Some(root.id))), 1);
+}
