@@ -92,6 +92,10 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
         ("/print-mail/v1/sub_organizations/{id}/users", &["get"]),
         ("/api/organizations", &["get"]),
         ("/api/stats", &["get"]),
+        ("/v1/email/organizations", &["get", "post"]),
+        ("/v1/email/organizations/current", &["get"]),
+        ("/v1/email/organizations/{id}", &["get", "patch", "delete"]),
+        ("/v1/email/organizations/{id}/current", &["patch"]),
     ];
     let mut documented: Vec<String> = paths
         .iter()

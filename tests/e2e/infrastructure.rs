@@ -657,7 +657,7 @@ fn bad_infrastructure_input_is_refused_and_changes_nothing() {
             "PUT",
             format!("/ip_pools/{}/ip_addresses/nope", existing.pool),
             Value::Null,
-            400,
+            404,
             None,
         ),
         (
@@ -665,7 +665,7 @@ fn bad_infrastructure_input_is_refused_and_changes_nothing() {
             "GET",
             "/servers/123".to_owned(),
             Value::Null,
-            400,
+            404,
             None,
         ),
     ];

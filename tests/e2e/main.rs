@@ -5,6 +5,7 @@ mod fast_path;
 mod http;
 mod identity;
 mod infrastructure;
+mod msndr;
 mod organizations;
 mod overview;
 mod postal;

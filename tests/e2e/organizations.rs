@@ -491,7 +491,7 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
             "GET",
             "/orgs/not-a-uuid".into(),
             None,
-            400,
+            404,
             None,
         ),
         (

@@ -18,6 +18,8 @@ enum Surface {
     Postal,
     /// PostGrid's errors; out of reach is 404.
     Postgrid,
+    /// msndr's errors; out of reach is 404.
+    Msndr,
 }
 
 /// What a route does.
@@ -31,7 +33,8 @@ enum Effect {
     Reports,
 }
 
-/// `{org}`, `{user}`, `{key}`, `{server}`, `{pool}`, `{address}` are the victim's.
+/// `{org}`, `{user}`, `{key}`, `{server}`, `{pool}`, `{address}` are the victim's, and so
+/// are `{sub_org}` (its PostGrid id) and `{org_key}` (its integer id).
 struct Route {
     method: &'static str,
     path: &'static str,
@@ -193,6 +196,34 @@ const ROUTES: &[Route] = &[
         surface: Surface::Postgrid,
     },
     Route {
+        method: "GET",
+        path: "/v1/email/organizations/{org_key}",
+        body: None,
+        effect: Reads,
+        surface: Surface::Msndr,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v1/email/organizations/{org_key}",
+        body: Some(r#"{"city": "Elsewhere"}"#),
+        effect: Writes,
+        surface: Surface::Msndr,
+    },
+    Route {
+        method: "DELETE",
+        path: "/v1/email/organizations/{org_key}",
+        body: None,
+        effect: Writes,
+        surface: Surface::Msndr,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v1/email/organizations/{org_key}/current",
+        body: None,
+        effect: Writes,
+        surface: Surface::Msndr,
+    },
+    Route {
         method: "POST",
         path: "/api/v1/organizations/statistics",
         body: Some(r#"{"uuid": "{org}"}"#),
@@ -211,6 +242,7 @@ const ROUTES: &[Route] = &[
 struct Victim {
     tenant: Tenant,
     key_id: String,
+    org_key: i64,
     infra: Infrastructure,
 }
 
@@ -226,6 +258,7 @@ fn fill(template: &str, v: &Victim) -> String {
             "{sub_org}",
             &format!("sub_org_{}", v.tenant.org.replace('-', "")),
         )
+        .replace("{org_key}", &v.org_key.to_string())
 }
 
 fn probe(app: &TestApp, credential: &str, route: &Route, victim: &Victim) -> Response {
@@ -246,6 +279,7 @@ fn refused_as_missing(route: &Route, r: &Response) -> bool {
     match route.surface {
         Surface::Canonical => r.status == 404,
         Surface::Postgrid => r.status == 404 && r.body["error"]["type"] == "not_found_error",
+        Surface::Msndr => r.status == 404 && r.body["message"] == "Organization not found",
         Surface::Events => r.status == 400 && r.body["errors"][0]["field"] == "events[0].server_id",
         Surface::Postal => {
             r.status == 200
@@ -257,14 +291,18 @@ fn refused_as_missing(route: &Route, r: &Response) -> bool {
 
 fn unauthenticated(route: &Route, r: &Response) -> bool {
     match route.surface {
-        Surface::Canonical | Surface::Events | Surface::Postgrid => r.status == 401,
+        Surface::Canonical | Surface::Events | Surface::Postgrid | Surface::Msndr => {
+            r.status == 401
+        }
         Surface::Postal => r.status == 200 && r.body["data"]["code"] == "AccessDenied",
     }
 }
 
 fn succeeded(route: &Route, r: &Response) -> bool {
     match route.surface {
-        Surface::Canonical | Surface::Events | Surface::Postgrid => r.status == 200,
+        Surface::Canonical | Surface::Events | Surface::Postgrid | Surface::Msndr => {
+            r.status == 200
+        }
         Surface::Postal => r.status == 200 && r.body["status"] == "success",
     }
 }
@@ -289,6 +327,9 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
     );
     let victim = Victim {
         key_id: r.body["id"].as_str().unwrap().to_owned(),
+        org_key: app.get("/v1/email/organizations/current", &acme.key).body["id"]
+            .as_i64()
+            .expect("integer id"),
         infra: app.infrastructure(&acme.key, &acme.org, "192.0.2.10"),
         tenant: acme.clone(),
     };
@@ -381,6 +422,7 @@ fn no_credential_reaches_beside_above_or_after_its_life() {
             ..acme.clone()
         },
         key_id: uuid::Uuid::new_v4().to_string(),
+        org_key: i64::from(i32::MAX),
         infra: Infrastructure {
             server: uuid::Uuid::new_v4().to_string(),
             pool: uuid::Uuid::new_v4().to_string(),
@@ -434,7 +476,8 @@ fn every_route_with_an_id_is_in_the_matrix() {
                 .replace("{server}", "{server_id}")
                 .replace("{pool}", "{pool_id}")
                 .replace("{address}", "{ip_address_id}")
-                .replace("{sub_org}", "{id}");
+                .replace("{sub_org}", "{id}")
+                .replace("{org_key}", "{id}");
             (r.method.to_ascii_lowercase(), path)
         })
         .collect();
@@ -500,5 +543,16 @@ fn out_of_reach_lists_hide_other_tenants() {
     );
     assert_eq!(overview(&globex.key), vec![globex.org.clone()]);
     assert_eq!(app.get("/api/stats", &team.key).body["total_users"], 1);
+    // So does seed 004's.
+    let msndr = |key: &str| -> Vec<String> {
+        app.get("/v1/email/organizations", key).body["collection"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(msndr(&acme.key), vec!["Acme", "Acme Team"]);
+    assert_eq!(msndr(&globex.key), vec!["Globex"]);
     assert_eq!(app.get("/api/stats", &acme.key).body["total_users"], 2);
 }

@@ -196,6 +196,8 @@ pub struct Actor {
     pub email: Email,
     /// Its home organization.
     pub home: OrganizationId,
+    /// Its current (default) organization: its home or one below it, always live.
+    pub current: OrganizationId,
     /// Its roles.
     pub roles: Vec<Role>,
     /// The credential used.
@@ -297,6 +299,7 @@ mod tests {
             user_uuid: Uuid::nil(),
             email: Email::parse("a@example.com").unwrap(),
             home,
+            current: home,
             roles: roles.to_vec(),
             credential,
             client_ip: None,

@@ -392,13 +392,10 @@ fn json_problem(err: &JsonPayloadError) -> Problem {
     }
 }
 
-/// Path errors (a malformed id) as 400 problems.
-pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    let detail = match &err {
-        PathError::Deserialize(e) => format!("A path parameter is malformed: {e}. Ids are UUIDs."),
-        other => other.to_string(),
-    };
-    Problem::bad_request(detail).into()
+/// Path errors: an id of another form than a UUID names nothing, so it answers exactly
+/// like an unknown id (404), as on every other surface.
+pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::not_found().into()
 }
 
 /// Query-string errors as 400 problems.
@@ -482,6 +479,30 @@ pub fn field<T, E: std::fmt::Display>(
             errors.push(FieldError::new(name, e));
             None
         }
+    }
+}
+
+/// Like [`field`], for a field that must be given: a missing one is named as required.
+pub fn required<T, E: std::fmt::Display>(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    if raw.is_none() {
+        errors.push(FieldError::new(name, "is required"));
+    }
+    field(errors, name, raw, parse)
+}
+
+/// A field of a patch that may be left out but not cleared (`null` is refused).
+pub fn not_null<T>(errors: &mut Vec<FieldError>, name: &str, raw: Option<Option<T>>) -> Option<T> {
+    match raw {
+        Some(None) => {
+            errors.push(FieldError::new(name, "must not be null"));
+            None
+        }
+        other => other.flatten(),
     }
 }
 

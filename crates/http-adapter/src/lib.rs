@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod extract;
 mod health;
 pub mod metrics;
+pub mod msndr;
 mod openapi;
 pub mod overview;
 pub mod postal;
@@ -79,6 +80,7 @@ fn routes() -> (
         .configure(postal::configure)
         .configure(postgrid::configure)
         .configure(overview::configure)
+        .configure(msndr::configure)
         .split_for_parts()
 }
 
@@ -111,6 +113,8 @@ async fn no_route(req: HttpRequest, table: web::Data<openapi::RouteTable>) -> Ht
         postal::no_such_route(&req, &allow)
     } else if path.starts_with("/print-mail/") {
         postgrid::no_such_route(&req, &allow)
+    } else if path.starts_with("/v1/email/") {
+        msndr::no_such_route(&req, &allow)
     } else if path.starts_with("/api/") {
         overview::no_such_route(&req, &allow)
     } else {

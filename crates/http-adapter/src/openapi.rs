@@ -54,6 +54,7 @@ impl Modify for Security {
          (name = "postal", description = "Seed 000: Postal-style RPC (envelope; errors answer 200)"),
          (name = "postgrid", description = "Seed 001: PostGrid-style sub-organizations"),
          (name = "overview", description = "Seed 002: the organization list and stats"),
+         (name = "msndr", description = "Seed 004: msndr-style organizations (integer ids, a current organization)"),
          (name = "operations", description = "Health and readiness")),
 )]
 pub struct ApiDoc;

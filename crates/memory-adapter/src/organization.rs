@@ -212,6 +212,14 @@ impl OrganizationRepository for State {
         for user in users {
             self.delete_user(user, now)?;
         }
+        // Users elsewhere whose current organization this was fall back to their home.
+        for (user, _) in self
+            .users
+            .iter_mut()
+            .filter(|(u, d)| d.is_none() && doomed.contains(&u.current_organization_id))
+        {
+            user.current_organization_id = user.home_organization_id;
+        }
         // Their infrastructure goes with them.
         for (_, deleted) in self
             .servers

@@ -390,6 +390,17 @@ impl OrganizationRepository for PgRepositories<'_> {
         .get_results(self.conn)
         .map_err(store_error)?;
         self.revoke_credentials(&doomed_users, now)?;
+        // Users elsewhere whose current organization this was fall back to their home.
+        diesel::update(
+            users::table.filter(
+                users::current_organization_id
+                    .eq_any(&doomed)
+                    .and(users::deleted_at.is_null()),
+            ),
+        )
+        .set(users::current_organization_id.eq(users::organization_id))
+        .execute(self.conn)
+        .map_err(store_error)?;
         // Their infrastructure goes with them. Pools and addresses of the subtree serve
         // only servers of the subtree, so nothing outside is left pointing at them.
         diesel::update(

@@ -48,6 +48,7 @@ fn actor(user: &User, credential: CredentialKind, client_ip: &Option<String>) ->
         user_uuid: user.uuid,
         email: user.email.clone(),
         home: user.home_organization_id,
+        current: user.current_organization_id,
         roles: user.roles.clone(),
         credential,
     }

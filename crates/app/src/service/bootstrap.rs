@@ -113,6 +113,7 @@ impl<S: Store> Services<S> {
                 user_uuid: user.uuid,
                 email: user.email.clone(),
                 home: org.id,
+                current: org.id,
                 roles: user.roles.clone(),
                 credential: CredentialKind::Console,
                 client_ip: None,

@@ -345,7 +345,13 @@ impl<S: Store> Users for Services<S> {
             if let Some(current) = patch.current_organization {
                 let org = r
                     .organization_by_uuid(current)?
-                    .filter(|o| o.is_within(user.home_organization_id) && actor.reaches(o))
+                    // The user must reach it (a platform administrator reaches every
+                    // organization), and so must the actor.
+                    .filter(|o| {
+                        (o.is_within(user.home_organization_id)
+                            || user.roles.contains(&Role::PlatformAdmin))
+                            && actor.reaches(o)
+                    })
                     .ok_or_else(|| {
                         ServiceError::Invalid(vec![FieldError::new(
                             "current_organization_id",

@@ -2,7 +2,7 @@
 
 use super::ListResponse;
 use crate::canonical::problem::Problem;
-use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
+use crate::extract::{check, field, not_null, nullable, parse_body, Caller, PageParams};
 use crate::State;
 use actix_web::{delete, get, patch, post, put};
 use actix_web::{web, HttpResponse};
@@ -163,17 +163,6 @@ pub struct UpdateOrganization {
     /// (an ancestor's admin) or by a platform administrator.
     #[serde(default, deserialize_with = "nullable")]
     pub suspended: Option<Option<bool>>,
-}
-
-/// A field that may be left out but not cleared.
-fn not_null<T>(errors: &mut Vec<FieldError>, name: &str, raw: Option<Option<T>>) -> Option<T> {
-    match raw {
-        Some(None) => {
-            errors.push(FieldError::new(name, "must not be null"));
-            None
-        }
-        other => other.flatten(),
-    }
 }
 
 /// Parses a nullable field of a patch: absent, cleared, or a new valid value.

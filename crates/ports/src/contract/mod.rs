@@ -50,6 +50,7 @@ macro_rules! store_contract_tests {
             listing_filters_and_pages_by_key,
             updates_persist,
             deleting_a_subtree_leaves_the_rest,
+            deleting_a_current_organization_sends_its_users_home,
             a_failed_transaction_changes_nothing,
             user_emails_are_unique_case_insensitively,
             users_round_trip_and_update,

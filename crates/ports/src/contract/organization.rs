@@ -140,6 +140,31 @@ pub fn deleting_a_subtree_leaves_the_rest<S: Store>(make: &dyn Fn() -> S) {
     assert!(must(&store, |r| r.organization(b.id)).is_some());
     assert_eq!(must(&store, |r| r.count_children(root.id)), 1);
 }
+/// A user whose current organization is deleted gets its home back as the current one;
+/// other users keep theirs.
+pub fn deleting_a_current_organization_sends_its_users_home<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let root = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "A", Some(&root));
+    let a1 = insert_org(&store, "A1", Some(&a));
+    let b = insert_org(&store, "B", Some(&root));
+    let mut moved = must(&store, |r| {
+        r.insert_user(new_user("moved@example.com", &root))
+    });
+    let mut stays = must(&store, |r| {
+        r.insert_user(new_user("stays@example.com", &root))
+    });
+    moved.current_organization_id = a1.id;
+    stays.current_organization_id = b.id;
+    must(&store, |r| r.update_user(&moved));
+    must(&store, |r| r.update_user(&stays));
+
+    must(&store, |r| r.delete_organization_subtree(a.id, t(1)));
+
+    let current = |id| must(&store, |r| r.user(id)).map(|u| u.current_organization_id);
+    assert_eq!(current(moved.id), Some(root.id));
+    assert_eq!(current(stays.id), Some(b.id));
+}
 /// Work that fails inside a transaction leaves no trace.
 pub fn a_failed_transaction_changes_nothing<S: Store>(make: &dyn Fn() -> S) {
     let store = make();

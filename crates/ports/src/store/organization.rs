@@ -129,7 +129,8 @@ pub trait OrganizationRepository {
     /// Soft-deletes an organization and all its descendants, with their users, keys,
     /// sessions, servers, IP pools and IP addresses. Returns how many organizations were
     /// deleted. Descendants being added concurrently (under a [`Lock::Share`] of their
-    /// parent) are deleted too.
+    /// parent) are deleted too. Live users whose current organization is deleted get
+    /// their home organization back as the current one.
     fn delete_organization_subtree(
         &mut self,
         id: OrganizationId,

@@ -1,0 +1,2 @@
+-- Nothing to undo: the rows mended pointed at deleted organizations.
+SELECT 1;
