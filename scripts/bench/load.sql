@@ -1,7 +1,7 @@
 -- The benchmark's data set, written straight into the tables of migrations/ (creating
 -- 10^6 organizations through the API would take hours). Run by bench.py with psql:
 --
---   psql -v top=N -v subs=N -v addrs=N -v servers=N -v search=N -f load.sql
+--   psql -v top=N -v subs=N -v addrs=N -v servers=N -v search=N -v platform=UUID -f load.sql
 --
 --   top      top-level organizations (each gets a default pool with `addrs` addresses)
 --   subs     sub-organizations per top-level organization
