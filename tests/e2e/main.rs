@@ -2,6 +2,7 @@
 
 mod events;
 mod fast_path;
+mod faults;
 mod http;
 mod identity;
 mod infrastructure;

@@ -4,6 +4,7 @@
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use orgplane_app::config::Settings;
 use orgplane_app::Application;
+pub use orgplane_test_postgres::Cluster;
 use orgplane_test_postgres::TestDatabase;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -22,7 +23,16 @@ pub struct TestApp {
     /// The settings the service runs with.
     pub settings: Settings,
     agent: ureq::Agent,
-    db: TestDatabase,
+    db: Database,
+}
+
+/// The database a test service runs over.
+struct Database {
+    url: String,
+    name: String,
+    maintenance_url: String,
+    /// The per-test database of the shared cluster, dropped with the service.
+    _owned: Option<TestDatabase>,
 }
 
 /// An HTTP answer.
@@ -112,6 +122,28 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with configuration overrides.
     pub fn spawn_with(overrides: &[(&str, &str)]) -> Self {
         let db = TestDatabase::new();
+        let database = Database {
+            url: db.url.clone(),
+            name: db.name().to_owned(),
+            maintenance_url: db.maintenance_url(),
+            _owned: Some(db),
+        };
+        Self::spawn_over(database, overrides)
+    }
+
+    /// Like [`TestApp::spawn_with`], over a migrated database `name` of a cluster of the
+    /// test's own (for tests that stop the database).
+    pub fn spawn_on(cluster: &Cluster, name: &str, overrides: &[(&str, &str)]) -> Self {
+        let database = Database {
+            url: cluster.migrated_database(name),
+            name: name.to_owned(),
+            maintenance_url: cluster.url("postgres"),
+            _owned: None,
+        };
+        Self::spawn_over(database, overrides)
+    }
+
+    fn spawn_over(db: Database, overrides: &[(&str, &str)]) -> Self {
         let settings = settings(&db.url, overrides);
         let port = start(settings.clone());
         let made = orgplane_app::services(&settings)
@@ -133,7 +165,12 @@ impl TestApp {
 
     /// The database's name.
     pub fn database_name(&self) -> &str {
-        self.db.name()
+        &self.db.name
+    }
+
+    /// The database's URL.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
     }
 
     /// Sends a request with an optional bearer credential and JSON body.
@@ -274,9 +311,21 @@ impl TestApp {
         diesel::sql_query(sql).execute(&mut conn).expect("sql");
     }
 
+    /// The single `bigint` a query answers (to count rows behind the API).
+    pub fn query_count(&self, sql: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = PgConnection::establish(&self.db.url).expect("connect");
+        let rows: Vec<Count> = diesel::sql_query(sql).load(&mut conn).expect("count query");
+        rows.first().map_or(0, |r| r.n)
+    }
+
     /// Runs one SQL statement in the server's maintenance database.
     pub fn execute_admin_sql(&self, sql: &str) {
-        let mut conn = PgConnection::establish(&self.db.maintenance_url()).expect("connect");
+        let mut conn = PgConnection::establish(&self.db.maintenance_url).expect("connect");
         diesel::sql_query(sql).execute(&mut conn).expect("sql");
     }
 }

@@ -91,6 +91,12 @@ pub struct DatabaseSettings {
     pub connect_timeout_secs: u64,
     /// Seconds to wait for a pooled connection.
     pub checkout_timeout_secs: u64,
+    /// Milliseconds a statement may run (0: no limit).
+    pub statement_timeout_ms: u64,
+    /// Milliseconds a statement may wait for a lock (0: no limit).
+    pub lock_timeout_ms: u64,
+    /// A streaming replica for the read-heavy reports and lists (empty: none).
+    pub replica_url: String,
 }
 
 /// Authentication settings.
@@ -256,6 +262,9 @@ impl Settings {
             min_idle: self.database.pool_min_idle,
             connect_timeout: Duration::from_secs(self.database.connect_timeout_secs),
             checkout_timeout: Duration::from_secs(self.database.checkout_timeout_secs),
+            statement_timeout: Duration::from_millis(self.database.statement_timeout_ms),
+            lock_timeout: Duration::from_millis(self.database.lock_timeout_ms),
+            replica_url: Some(self.database.replica_url.clone()).filter(|u| !u.is_empty()),
         }
     }
 }

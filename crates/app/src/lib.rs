@@ -123,10 +123,17 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM or [`Application::handle`]); in-flight
-    /// requests get the configured grace period. Housekeeping (pruning old counters and
-    /// idempotency records) runs alongside, off the request workers.
+    /// Serves until stopped (SIGINT/SIGTERM or [`Application::handle`]); both signals
+    /// stop gracefully: no new connections, in-flight requests get the configured grace
+    /// period. Housekeeping (pruning old counters and idempotency records) runs
+    /// alongside, off the request workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let signals = actix_web::rt::spawn(async move {
+            let signal = shutdown_signal().await;
+            tracing::info!(signal, "stopping: finishing requests in flight");
+            handle.stop(true).await;
+        });
         let services = self.services;
         let every = self.prune_interval;
         let housekeeping = actix_web::rt::spawn(async move {
@@ -145,6 +152,32 @@ impl Application {
         });
         let result = self.server.await;
         housekeeping.abort();
+        signals.abort();
         result
+    }
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM; names the one that came.
+async fn shutdown_signal() -> &'static str {
+    use actix_web::rt::signal;
+    #[cfg(unix)]
+    {
+        let mut term = match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on SIGINT only");
+                let _ = signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = signal::ctrl_c().await;
+        "SIGINT"
     }
 }

@@ -187,6 +187,9 @@ pub fn serve(
             .default_service(web::to(no_route))
     })
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    // The application stops the server itself on SIGINT and SIGTERM alike, gracefully:
+    // actix would treat SIGINT as a forced stop and drop requests in flight.
+    .disable_signals()
     .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);

@@ -27,6 +27,8 @@ pub struct Metrics {
     pool_checkouts: IntCounter,
     pool_timeouts: IntCounter,
     pool_wait: Gauge,
+    replica_reads: IntCounter,
+    replica_fallbacks: IntCounter,
     /// The pool counters as last exposed (counters only ever grow by the difference).
     seen: Mutex<PoolStats>,
     /// Requests answered since start, and of those with a 5xx (seed 002's uptime).
@@ -92,6 +94,11 @@ impl Metrics {
                 "db_pool_checkout_timeouts_total",
                 "Checkouts that gave up waiting (answered 503)",
             ),
+            replica_reads: counter("db_replica_reads_total", "Reads served by the read replica"),
+            replica_fallbacks: counter(
+                "db_replica_fallbacks_total",
+                "Replica reads that went to the primary (replica not answering)",
+            ),
             pool_wait: must(Gauge::new(
                 "db_pool_checkout_wait_seconds_total",
                 "Seconds spent waiting for a connection, all checkouts together",
@@ -113,6 +120,8 @@ impl Metrics {
             Box::new(metrics.pool_checkouts.clone()),
             Box::new(metrics.pool_timeouts.clone()),
             Box::new(metrics.pool_wait.clone()),
+            Box::new(metrics.replica_reads.clone()),
+            Box::new(metrics.replica_fallbacks.clone()),
         ];
         for c in collectors {
             must(metrics.registry.register(c));
@@ -187,6 +196,12 @@ impl Metrics {
                 .inc_by(pool.checkouts.saturating_sub(seen.checkouts));
             self.pool_timeouts
                 .inc_by(pool.timeouts.saturating_sub(seen.timeouts));
+            self.replica_reads
+                .inc_by(pool.replica_reads.saturating_sub(seen.replica_reads));
+            self.replica_fallbacks.inc_by(
+                pool.replica_fallbacks
+                    .saturating_sub(seen.replica_fallbacks),
+            );
             *seen = pool;
         }
         let mut out = Vec::new();

@@ -13,21 +13,23 @@ mod ip_address;
 mod ip_pool;
 mod log;
 mod organization;
+mod pool;
 mod schema;
 mod security;
 mod server;
 mod usage;
 mod user;
 
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::Pool;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::suspension::{Suspension, SuspensionOrigin};
 use orgplane_ports::store::{PoolStats, Repositories, Store, StoreError, Unique};
-use std::sync::atomic::{AtomicU64, Ordering};
+use pool::{Checkouts, Conn, Deadline, PgPool, Pooled, SessionLimits};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,7 +39,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 /// How to reach PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
-    /// libpq connection URL.
+    /// libpq connection URL of the primary.
     pub url: String,
     /// Most connections held.
     pub max_size: u32,
@@ -47,89 +49,163 @@ pub struct PoolSettings {
     pub connect_timeout: Duration,
     /// How long a request waits for a pooled connection before answering "unavailable".
     pub checkout_timeout: Duration,
+    /// A statement running longer is cancelled ("unavailable"); zero: no limit.
+    pub statement_timeout: Duration,
+    /// A statement waiting longer for a lock is cancelled ("unavailable"); zero: no limit.
+    pub lock_timeout: Duration,
+    /// A streaming replica for reads that may lag ([`Store::read_stale`]), if any.
+    pub replica_url: Option<String>,
 }
 
-/// The PostgreSQL store. Clones share the pool.
+/// The PostgreSQL store. Clones share the pools.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool<ConnectionManager<PgConnection>>,
+    pool: PgPool,
+    /// One connection of its own for readiness checks, so that a busy pool never reads
+    /// as an unreachable database.
+    health: PgPool,
+    /// The read replica, and until when reads skip it after it failed.
+    replica: Option<(PgPool, Deadline)>,
+    /// Until when checkouts test their connection first: set when a request found its
+    /// connection dead (the database went away), so the others die off unseen.
+    suspect: Deadline,
+    limits: SessionLimits,
     checkouts: Arc<Checkouts>,
 }
 
-/// Counts of the pool's checkouts, for monitoring.
-#[derive(Debug, Default)]
-struct Checkouts {
-    count: AtomicU64,
-    timeouts: AtomicU64,
-    waited_micros: AtomicU64,
-}
-
-type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<PgConnection>>;
+/// How long reads go straight to the primary after the replica failed once.
+const REPLICA_BACKOFF: Duration = Duration::from_secs(5);
+/// How long checkouts test their connection after one was found dead.
+const SUSPECT_FOR: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore")
             .field("state", &self.pool.state())
+            .field("replica", &self.replica.as_ref().map(|(r, _)| r.state()))
             .finish()
     }
 }
 
-/// Adds libpq's `connect_timeout` to a URL that has none, so a dead server fails fast.
-fn with_connect_timeout(url: &str, timeout: Duration) -> String {
-    if url.contains("connect_timeout=") {
-        return url.to_owned();
-    }
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!(
-        "{url}{separator}connect_timeout={}",
-        timeout.as_secs().max(1)
-    )
-}
-
 impl PgStore {
-    /// Builds the pool. Does not wait for the database: a store made while PostgreSQL is
+    /// Builds the pools. Does not wait for the database: a store made while PostgreSQL is
     /// down answers "unavailable" until it comes back.
     pub fn new(settings: &PoolSettings) -> Self {
-        let manager = ConnectionManager::new(with_connect_timeout(
-            &settings.url,
-            settings.connect_timeout,
-        ));
+        let limits = SessionLimits {
+            statement_timeout: settings.statement_timeout,
+            lock_timeout: settings.lock_timeout,
+        };
+        let manager = |url: &str| pool::manager(url, settings.connect_timeout, limits);
         let pool = Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(settings.min_idle))
             .connection_timeout(settings.checkout_timeout)
-            // No `SELECT 1` before every use: a connection that broke fails its statement
-            // (503), is seen broken on return and replaced.
+            // No `SELECT 1` before every use: a connection found dead by a failed request
+            // is dropped, and for a while every checkout tests its connection.
             .test_on_check_out(false)
-            .build_unchecked(manager);
+            .build_unchecked(manager(&settings.url));
+        let health = Pool::builder()
+            .max_size(1)
+            .min_idle(Some(0))
+            .connection_timeout(settings.checkout_timeout)
+            .build_unchecked(manager(&settings.url));
+        let replica = settings.replica_url.as_deref().map(|url| {
+            let pool = Pool::builder()
+                .max_size(settings.max_size)
+                .min_idle(Some(0))
+                // A replica that does not answer at once is skipped, not waited for.
+                .connection_timeout(settings.checkout_timeout.min(Duration::from_secs(1)))
+                // Tested on every checkout: a dead replica must fail before the work
+                // runs, so that the read can go to the primary instead.
+                .test_on_check_out(true)
+                .build_unchecked(manager(url));
+            (pool, Deadline::new())
+        });
         Self {
             pool,
+            health,
+            replica,
+            suspect: Deadline::new(),
+            limits,
             checkouts: Arc::default(),
         }
     }
 
+    /// A replica connection, unless there is no replica or it failed moments ago.
+    fn replica_checkout(&self) -> Option<Pooled> {
+        let (replica, skip) = self.replica.as_ref()?;
+        let conn = if skip.pending() {
+            None
+        } else {
+            replica
+                .get()
+                .map_err(|error| {
+                    tracing::warn!(%error, "read replica unavailable; reading from the primary");
+                    skip.extend(REPLICA_BACKOFF);
+                })
+                .ok()
+        };
+        let counter = match conn {
+            Some(_) => &self.checkouts.replica_reads,
+            None => &self.checkouts.replica_fallbacks,
+        };
+        Checkouts::add(counter, 1);
+        conn
+    }
+
     /// A pooled connection; waiting longer than the checkout timeout is "unavailable".
-    fn checkout(&self) -> Result<PooledConnection, StoreError> {
+    /// While connections are suspect, each is tested, and dead ones are dropped.
+    fn checkout(&self) -> Result<Pooled, StoreError> {
+        // Start the work of this checkout with a clean record.
+        pool::connection_lost();
         let started = Instant::now();
-        let conn = self.pool.get();
-        let waited = started.elapsed().as_micros() as u64;
-        self.checkouts.count.fetch_add(1, Ordering::Relaxed);
-        self.checkouts
-            .waited_micros
-            .fetch_add(waited, Ordering::Relaxed);
+        let mut tries = self.pool.max_size() + 1;
+        let conn = loop {
+            let mut conn = self.pool.get();
+            tries -= 1;
+            if let Ok(c) = &mut conn {
+                if tries > 0 && self.suspect.pending() && !c.answers() {
+                    // Dropped on return; the pool opens a new one for the next try.
+                    continue;
+                }
+            }
+            break conn;
+        };
+        Checkouts::add(&self.checkouts.count, 1);
+        Checkouts::add(
+            &self.checkouts.waited_micros,
+            started.elapsed().as_micros() as u64,
+        );
         conn.map_err(|e| {
-            self.checkouts.timeouts.fetch_add(1, Ordering::Relaxed);
+            Checkouts::add(&self.checkouts.timeouts, 1);
             StoreError::Unavailable(e.to_string())
         })
+    }
+
+    /// After work on `conn`: if a statement failed as a lost connection would, and the
+    /// connection is indeed dead, have the pool drop it and test the other connections
+    /// as they are checked out for a while (they likely died with it).
+    fn after_work(&self, conn: &mut Conn) {
+        if pool::connection_lost() && !conn.answers() {
+            self.suspect.extend(SUSPECT_FOR);
+        }
     }
 
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.checkout()?;
+        // A migration may rightly run longer than any request: no statement limit.
+        conn.pg
+            .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
+            .map_err(store_error)?;
         let applied = conn
+            .pg
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
-        Ok(applied.into_iter().map(|v| v.to_string()).collect())
+            .map(|versions| versions.into_iter().map(|v| v.to_string()).collect())
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")));
+        // The connection goes back to the pool: give it its limits back.
+        self.limits.apply(&mut conn.pg).map_err(store_error)?;
+        applied
     }
 }
 
@@ -158,13 +234,14 @@ impl Store for PgStore {
     {
         let mut conn = self.checkout().map_err(E::from)?;
         let mut failure: Option<E> = None;
-        let outcome = conn.transaction::<T, DieselError, _>(|conn| {
+        let outcome = conn.pg.transaction::<T, DieselError, _>(|conn| {
             let mut repos = PgRepositories { conn };
             work(&mut repos).map_err(|e| {
                 failure = Some(e);
                 DieselError::RollbackTransaction
             })
         });
+        self.after_work(&mut conn);
         match (outcome, failure) {
             (Ok(value), _) => Ok(value),
             (Err(_), Some(e)) => Err(e),
@@ -177,16 +254,46 @@ impl Store for PgStore {
         E: From<StoreError>,
     {
         let mut conn = self.checkout().map_err(E::from)?;
-        work(&mut PgRepositories { conn: &mut conn })
+        let result = work(&mut PgRepositories { conn: &mut conn.pg });
+        self.after_work(&mut conn);
+        result
+    }
+
+    fn read_stale<T, E>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        match self.replica_checkout() {
+            Some(mut conn) => {
+                let result = work(&mut PgRepositories { conn: &mut conn.pg });
+                // A dead replica connection is dropped; the replica's pool tests every
+                // checkout, so no sweep is needed there.
+                if pool::connection_lost() {
+                    conn.answers();
+                }
+                result
+            }
+            None => self.read(work),
+        }
     }
 
     fn ping(&self) -> Result<(), StoreError> {
         use diesel::RunQueryDsl;
-        let mut conn = self.checkout()?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
+        let mut conn = self
+            .health
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let result = diesel::sql_query("SELECT 1")
+            .execute(&mut conn.pg)
             .map(|_| ())
-            .map_err(store_error)
+            .map_err(store_error);
+        if pool::connection_lost() {
+            conn.answers();
+        }
+        result
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {
@@ -195,9 +302,11 @@ impl Store for PgStore {
             connections: state.connections,
             idle: state.idle_connections,
             max_size: self.pool.max_size(),
-            checkouts: self.checkouts.count.load(Ordering::Relaxed),
-            timeouts: self.checkouts.timeouts.load(Ordering::Relaxed),
-            wait_seconds: self.checkouts.waited_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            checkouts: Checkouts::get(&self.checkouts.count),
+            timeouts: Checkouts::get(&self.checkouts.timeouts),
+            wait_seconds: Checkouts::get(&self.checkouts.waited_micros) as f64 / 1e6,
+            replica_reads: Checkouts::get(&self.checkouts.replica_reads),
+            replica_fallbacks: Checkouts::get(&self.checkouts.replica_fallbacks),
         })
     }
 }
@@ -221,13 +330,22 @@ pub(crate) fn store_error(e: DieselError) -> StoreError {
             StoreError::Conflict(unique)
         }
         DieselError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection
-            | DatabaseErrorKind::UnableToSendCommand
-            | DatabaseErrorKind::SerializationFailure,
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             _,
-        ) => StoreError::Unavailable(e.to_string()),
-        // libpq reports a server that went away mid-query, and PostgreSQL a deadlock, as
-        // unclassified errors; both are worth a retry.
+        ) => {
+            pool::note_connection_lost();
+            StoreError::Unavailable(e.to_string())
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        // libpq reports a server that went away mid-query as an unclassified error.
+        DieselError::DatabaseError(_, info) if lost_connection(info.message()) => {
+            pool::note_connection_lost();
+            StoreError::Unavailable(e.to_string())
+        }
+        // PostgreSQL reports a deadlock and a cancelled statement (statement_timeout,
+        // lock_timeout) as unclassified errors; all are worth a retry.
         DieselError::DatabaseError(_, info) if worth_retrying(info.message()) => {
             StoreError::Unavailable(e.to_string())
         }
@@ -235,9 +353,8 @@ pub(crate) fn store_error(e: DieselError) -> StoreError {
     }
 }
 
-fn worth_retrying(message: &str) -> bool {
+fn lost_connection(message: &str) -> bool {
     [
-        "deadlock detected",
         "server closed the connection",
         "terminating connection",
         "connection to server",
@@ -245,6 +362,12 @@ fn worth_retrying(message: &str) -> bool {
     ]
     .iter()
     .any(|m| message.contains(m))
+}
+
+fn worth_retrying(message: &str) -> bool {
+    ["deadlock detected", "canceling statement due to"]
+        .iter()
+        .any(|m| message.contains(m))
 }
 
 /// A suspension from its two columns: since when, and whose (`NULL`: the row's own).
@@ -293,31 +416,18 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_server_is_recognised_by_its_message() {
-        assert!(worth_retrying(
+    fn a_lost_server_and_a_busy_one_are_recognised_by_their_messages() {
+        assert!(lost_connection(
             "terminating connection due to administrator command"
         ));
-        assert!(worth_retrying("server closed the connection unexpectedly"));
-        assert!(!worth_retrying(
-            "duplicate key value violates unique constraint"
+        assert!(lost_connection("server closed the connection unexpectedly"));
+        assert!(worth_retrying("deadlock detected"));
+        assert!(worth_retrying(
+            "canceling statement due to statement timeout"
         ));
-    }
-
-    #[test]
-    fn connect_timeout_is_added_once() {
-        let t = Duration::from_secs(3);
-        assert_eq!(
-            with_connect_timeout("postgres://h/db", t),
-            "postgres://h/db?connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?sslmode=disable", t),
-            "postgres://h/db?sslmode=disable&connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=9", t),
-            "postgres://h/db?connect_timeout=9"
-        );
+        assert!(worth_retrying("canceling statement due to lock timeout"));
+        let other = "duplicate key value violates unique constraint";
+        assert!(!lost_connection(other) && !worth_retrying(other));
     }
 }
 
@@ -369,6 +479,9 @@ mod contract {
             min_idle: 0,
             connect_timeout: Duration::from_secs(5),
             checkout_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(30),
+            replica_url: None,
         });
         TestStore { store, _db: db }
     }

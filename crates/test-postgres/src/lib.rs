@@ -237,36 +237,87 @@ fn run(mut command: Command, what: &str) {
 }
 
 fn start_cluster() -> String {
-    let bin = postgres_bin_dir();
-    let user = unprivileged_user();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!("orgplane-pg-{}-{nanos}", std::process::id()));
-    let data = dir.join("data");
-    std::fs::create_dir_all(&dir).expect("creating the cluster directory");
-    if let Some(user) = user {
-        run(
-            {
-                let mut c = Command::new("chown");
-                c.arg(format!("{user}:")).arg(&dir);
-                c
-            },
-            "chown cluster directory",
-        );
+    // The shared cluster lives as long as the process (its watchdog removes it).
+    let cluster = Box::leak(Box::new(Cluster::make(false)));
+    cluster.url("{db}")
+}
+
+/// A PostgreSQL cluster of its own in a temporary directory, listening on a Unix socket
+/// there: for tests that stop and start the database under a running service. It is
+/// stopped and removed when dropped, or when the process exits, however it exits.
+#[derive(Debug)]
+pub struct Cluster {
+    bin: PathBuf,
+    user: Option<&'static str>,
+    dir: PathBuf,
+    data: PathBuf,
+    /// Whether a commit is on disk (the WAL written) before it is acknowledged.
+    durable: bool,
+}
+
+impl Cluster {
+    /// Makes and starts a cluster whose acknowledged commits survive a crash of the
+    /// server (`synchronous_commit` on; `fsync` stays off: the machine does not crash).
+    pub fn start() -> Self {
+        Self::make(true)
     }
 
-    // Stop the cluster and remove its directory once this process is gone.
-    let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
-        runas = user.map(|u| format!("runuser -u {u} -- ")).unwrap_or_default(),
-        pg_ctl = bin.join("pg_ctl").display(),
-        data = data.display(),
-        dir = dir.display(),
-    );
-    {
+    fn make(durable: bool) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let bin = postgres_bin_dir();
+        let user = unprivileged_user();
+        let dir = std::env::temp_dir().join(format!(
+            "orgplane-pg-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let data = dir.join("data");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("creating the cluster directory");
+        if let Some(user) = user {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg(format!("{user}:")).arg(&dir);
+                    c
+                },
+                "chown cluster directory",
+            );
+        }
+        let cluster = Self {
+            bin,
+            user,
+            dir,
+            data,
+            durable,
+        };
+        cluster.watchdog();
+        let mut initdb = command_as(user, &cluster.bin.join("initdb"));
+        initdb.arg("-D").arg(&cluster.data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]);
+        run(initdb, "initdb");
+        cluster.resume();
+        cluster
+    }
+
+    /// Stops the cluster and removes its directory once this process is gone.
+    fn watchdog(&self) {
         use std::os::unix::process::CommandExt;
+        let watchdog = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            runas = self.user.map(|u| format!("runuser -u {u} -- ")).unwrap_or_default(),
+            pg_ctl = self.bin.join("pg_ctl").display(),
+            data = self.data.display(),
+            dir = self.dir.display(),
+        );
         // Deliberately never waited for: it must outlive this process.
         #[allow(clippy::zombie_processes)]
         let _watchdog = Command::new("sh")
@@ -279,37 +330,68 @@ fn start_cluster() -> String {
             .expect("starting the cluster watchdog");
     }
 
-    let mut initdb = command_as(user, &bin.join("initdb"));
-    initdb.arg("-D").arg(&data).args([
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "--no-sync",
-        "-E",
-        "UTF8",
-        "--locale=C",
-    ]);
-    run(initdb, "initdb");
+    fn pg_ctl(&self) -> Command {
+        let mut pg_ctl = command_as(self.user, &self.bin.join("pg_ctl"));
+        pg_ctl.arg("-D").arg(&self.data);
+        pg_ctl
+    }
 
-    let options = format!(
-        "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements",
-        dir.display()
-    );
-    let mut pg_ctl = command_as(user, &bin.join("pg_ctl"));
-    pg_ctl
-        .arg("-D")
-        .arg(&data)
-        .arg("-o")
-        .arg(options)
-        .arg("-l")
-        .arg(dir.join("log"))
-        .args(["-w", "start"]);
-    run(pg_ctl, "pg_ctl start");
+    /// Starts the (stopped) cluster again and waits until it accepts connections.
+    pub fn resume(&self) {
+        let options = format!(
+            "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit={} -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements",
+            self.dir.display(),
+            if self.durable { "on" } else { "off" }
+        );
+        let mut pg_ctl = self.pg_ctl();
+        pg_ctl
+            .arg("-o")
+            .arg(options)
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "start"]);
+        run(pg_ctl, "pg_ctl start");
+    }
 
-    format!(
-        "postgres://postgres@localhost/{{db}}?host={}",
-        dir.display()
-    )
+    /// Stops the cluster abruptly, as a crash would (`pg_ctl -m immediate`): every
+    /// connection is cut, nothing is shut down cleanly.
+    pub fn crash(&self) {
+        let mut pg_ctl = self.pg_ctl();
+        pg_ctl.args(["-m", "immediate", "-w", "stop"]);
+        run(pg_ctl, "pg_ctl stop");
+    }
+
+    /// The URL of database `db` in this cluster.
+    pub fn url(&self, db: &str) -> String {
+        format!(
+            "postgres://postgres@localhost/{db}?host={}",
+            self.dir.display()
+        )
+    }
+
+    /// Creates database `name`, migrated, and returns its URL.
+    pub fn migrated_database(&self, name: &str) -> String {
+        let mut conn = PgConnection::establish(&self.url("postgres"))
+            .unwrap_or_else(|e| panic!("connecting to the cluster: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("creating {name}: {e}"));
+        let url = self.url(name);
+        orgplane_postgres_adapter::migrate_url(&url).expect("migrating");
+        url
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut pg_ctl = self.pg_ctl();
+        let _ = pg_ctl
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 #[cfg(test)]

@@ -91,6 +91,15 @@ impl<S: Store> Services<S> {
         self.store.read(work)
     }
 
+    /// Runs `work`, which only reads and may lag behind the latest writes, on the read
+    /// replica if there is one (see [`Store::read_stale`]): reports and lists.
+    fn read_stale<T>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        self.store.read_stale(work)
+    }
+
     /// Runs `work` in one transaction.
     fn tx<T>(
         &self,

@@ -265,7 +265,7 @@ impl<S: Store> Organizations for Services<S> {
         actor: &Actor,
         query: ListOrganizations,
     ) -> ServiceResult<Page<OrganizationView>> {
-        self.read(|r| {
+        self.read_stale(|r| {
             let parent = query
                 .parent
                 .map(|p| reachable_organization(r, actor, p))
@@ -288,7 +288,7 @@ impl<S: Store> Organizations for Services<S> {
         actor: &Actor,
         query: FindOrganizations,
     ) -> ServiceResult<FoundOrganizations> {
-        self.read(|r| {
+        self.read_stale(|r| {
             let parent = match query.scope {
                 OrganizationScope::Reach => None,
                 OrganizationScope::ChildrenOf(id) => Some(reachable_organization(r, actor, id)?),
@@ -444,7 +444,7 @@ impl<S: Store> Organizations for Services<S> {
         id: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<OrganizationView>> {
-        self.read(|r| {
+        self.read_stale(|r| {
             let org = reachable_organization(r, actor, id)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             list(

@@ -14,7 +14,7 @@ impl<S: Store> Overview for Services<S> {
         actor: &Actor,
         organizations: &[Uuid],
     ) -> ServiceResult<Vec<OrganizationCounts>> {
-        self.read(|r| {
+        self.read_stale(|r| {
             let found = r.organizations_by_uuids(organizations)?;
             let orgs: Vec<_> = organizations
                 .iter()
@@ -41,7 +41,7 @@ impl<S: Store> Overview for Services<S> {
         actor.holds(Permission::ViewOrganization)?;
         let now = self.clock.now();
         let root = (!actor.is_platform_admin()).then_some(actor.home);
-        self.read(|r| {
+        self.read_stale(|r| {
             Ok(SecurityOverview {
                 active_sessions: r.live_sessions(root, now)?,
                 servers: r.count_servers_within(root)?,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 impl<S: Store> Reports for Services<S> {
     fn statistics(&self, actor: &Actor, organization: Uuid) -> ServiceResult<Statistics> {
         let now = self.clock.now();
-        self.read(|r| {
+        self.read_stale(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let servers = r.servers_of(org.id)?;
@@ -28,7 +28,7 @@ impl<S: Store> Reports for Services<S> {
     }
 
     fn ip_allocation(&self, actor: &Actor, organization: Uuid) -> ServiceResult<IpAllocation> {
-        self.read(|r| {
+        self.read_stale(|r| {
             let org = reachable_organization(r, actor, organization)?;
             actor.authorize(Permission::ViewOrganization, &org)?;
             let servers = r.servers_of(org.id)?;

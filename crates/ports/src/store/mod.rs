@@ -90,6 +90,19 @@ pub trait Store: Send + Sync + 'static {
     where
         E: From<StoreError>;
 
+    /// Like [`Store::read`], for reads that may lag behind the latest writes by the
+    /// replication delay (reports, lists): served by a read replica when there is one and
+    /// it answers, else exactly like `read`.
+    fn read_stale<T, E>(
+        &self,
+        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.read(work)
+    }
+
     /// Whether the store answers.
     fn ping(&self) -> Result<(), StoreError>;
 
@@ -114,6 +127,10 @@ pub struct PoolStats {
     pub timeouts: u64,
     /// Seconds spent waiting for a connection, all checkouts together.
     pub wait_seconds: f64,
+    /// Reads served by the read replica.
+    pub replica_reads: u64,
+    /// Reads that would have gone to the replica but went to the primary (no answer).
+    pub replica_fallbacks: u64,
 }
 
 /// Every repository, as seen inside one transaction.
