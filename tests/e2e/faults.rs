@@ -323,6 +323,132 @@ fn a_statement_stuck_behind_a_lock_gives_up_with_503_after_the_statement_timeout
 }
 
 #[test]
+fn a_lock_wait_gives_up_with_503_after_the_lock_timeout() {
+    // Given a lock timeout well below the statement timeout, and a row held elsewhere.
+    let app = TestApp::spawn_with(&[
+        ("ORGPLANE__DATABASE__STATEMENT_TIMEOUT_MS", "5000"),
+        ("ORGPLANE__DATABASE__LOCK_TIMEOUT_MS", "500"),
+    ]);
+    let t = app.tenant("Acme", None, "admin");
+    let mut holder = app.connect();
+    {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+        diesel::sql_query(format!(
+            "SELECT id FROM organizations WHERE uuid = '{}' FOR UPDATE",
+            t.org
+        ))
+        .execute(&mut holder)
+        .unwrap();
+    }
+
+    // When a change waits for that row.
+    let started = Instant::now();
+    let r = app.patch(
+        &format!("/orgs/{}", t.org),
+        &app.admin_key,
+        json!({"city": "Bonn"}),
+    );
+    let took = started.elapsed();
+
+    // Then it gives up after the lock timeout, not the statement timeout.
+    r.assert_problem(503);
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(2000),
+        "took {took:?}"
+    );
+}
+
+#[test]
+fn reads_meant_for_a_replica_that_does_not_answer_go_to_the_primary() {
+    // Given a replica URL where nothing listens.
+    let app = TestApp::spawn_with(&[(
+        "ORGPLANE__DATABASE__REPLICA_URL",
+        "postgres://postgres@127.0.0.1:9/none?connect_timeout=1",
+    )]);
+    let t = app.tenant("Acme", None, "admin");
+    app.infrastructure(&t.key, &t.org, "192.0.2.30");
+
+    // When the reports and lists that read from the replica are asked, twice.
+    for _ in 0..2 {
+        for path in [
+            format!("/orgs/{}/statistics", t.org),
+            format!("/orgs/{}/ip_allocation", t.org),
+            format!("/orgs/{}/consumption", t.org),
+            "/orgs".to_owned(),
+            "/api/stats".to_owned(),
+        ] {
+            // Then they answer from the primary.
+            let r = app.get(&path, &t.key);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+        }
+    }
+    // And the fallbacks are counted; no read reached the replica.
+    let metrics = app.call("GET", "/metrics", None, None).text;
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    assert!(
+        value("orgplane_db_replica_fallbacks_total") >= 10.0,
+        "{metrics}"
+    );
+    assert_eq!(value("orgplane_db_replica_reads_total"), 0.0);
+}
+
+#[test]
+fn a_streaming_replica_serves_the_reports_and_when_it_dies_the_primary_does() {
+    // Given a primary with a streaming replica, and a service reading reports from it.
+    let primary = Cluster::start();
+    let app_db = "faults_replica";
+    // The database exists before the replica is taken, so the replica has it.
+    let url = primary.migrated_database(app_db);
+    let replica = primary.replica();
+    let app = TestApp::spawn_over_url(
+        &url,
+        app_db,
+        &primary.url("postgres"),
+        &[("ORGPLANE__DATABASE__REPLICA_URL", &replica.url(app_db))],
+    );
+    let t = app.tenant("Acme", None, "admin");
+    app.infrastructure(&t.key, &t.org, "192.0.2.40");
+
+    // When reports are read, then the replica dies, then they are read again.
+    let read_all = || {
+        for path in [
+            format!("/orgs/{}/statistics", t.org),
+            format!("/orgs/{}/ip_allocation", t.org),
+            "/api/stats".to_owned(),
+        ] {
+            let r = app.get(&path, &t.key);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+        }
+    };
+    let metric = |name: &str| -> f64 {
+        app.call("GET", "/metrics", None, None)
+            .text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    read_all();
+    let served = metric("orgplane_db_replica_reads_total");
+    replica.crash();
+    read_all();
+
+    // Then the replica served them while it lived, and the primary after.
+    assert!(served >= 3.0, "replica reads: {served}");
+    assert!(metric("orgplane_db_replica_fallbacks_total") >= 1.0);
+    println!("faults: replica served {served} reads, then the primary took over");
+}
+
+#[test]
 fn readiness_does_not_fail_while_the_pool_is_merely_busy() {
     // Given a pool of one connection, held by a request waiting on a lock.
     let app = TestApp::spawn_with(&[

@@ -320,7 +320,7 @@ fn bad_input_answers_the_error_shape_and_changes_nothing() {
     // Ids that name nothing, or something out of reach, answer alike.
     let missing = msndr(&app, "GET", "/999999", &t.key, None);
     assert_msndr_error(&missing, 404);
-    for path in ["/abc", "/0", "/-1", "/1.5"] {
+    for path in ["/abc", "/0", "/-1", "/1.5", "/+1"] {
         let r = msndr(&app, "GET", path, &t.key, None);
         assert_msndr_error(&r, 404);
         assert_eq!(r.body, missing.body, "{path}");

@@ -143,6 +143,22 @@ impl TestApp {
         Self::spawn_over(database, overrides)
     }
 
+    /// Like [`TestApp::spawn_with`], over an existing migrated database.
+    pub fn spawn_over_url(
+        url: &str,
+        name: &str,
+        maintenance_url: &str,
+        overrides: &[(&str, &str)],
+    ) -> Self {
+        let database = Database {
+            url: url.to_owned(),
+            name: name.to_owned(),
+            maintenance_url: maintenance_url.to_owned(),
+            _owned: None,
+        };
+        Self::spawn_over(database, overrides)
+    }
+
     fn spawn_over(db: Database, overrides: &[(&str, &str)]) -> Self {
         let settings = settings(&db.url, overrides);
         let port = start(settings.clone());

@@ -203,8 +203,11 @@ impl PgStore {
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.into_iter().map(|v| v.to_string()).collect())
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")));
-        // The connection goes back to the pool: give it its limits back.
-        self.limits.apply(&mut conn.pg).map_err(store_error)?;
+        // The connection goes back to the pool: give it its limits back, or drop it.
+        if self.limits.apply(&mut conn.pg).is_err() {
+            conn.answers();
+            self.after_work(&mut conn);
+        }
         applied
     }
 }
@@ -241,12 +244,14 @@ impl Store for PgStore {
                 DieselError::RollbackTransaction
             })
         });
-        self.after_work(&mut conn);
-        match (outcome, failure) {
+        // Mapped first: `store_error` notes a lost connection (BEGIN or COMMIT failing).
+        let result = match (outcome, failure) {
             (Ok(value), _) => Ok(value),
             (Err(_), Some(e)) => Err(e),
             (Err(e), None) => Err(E::from(store_error(e))),
-        }
+        };
+        self.after_work(&mut conn);
+        result
     }
 
     fn read<T, E>(&self, work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>) -> Result<T, E>

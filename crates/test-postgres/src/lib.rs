@@ -263,6 +263,40 @@ impl Cluster {
     }
 
     fn make(durable: bool) -> Self {
+        let cluster = Self::empty(durable);
+        let mut initdb = command_as(cluster.user, &cluster.bin.join("initdb"));
+        initdb.arg("-D").arg(&cluster.data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]);
+        run(initdb, "initdb");
+        cluster.resume();
+        cluster
+    }
+
+    /// A streaming replica of this cluster (`pg_basebackup -R`), started: it follows
+    /// every commit of this one and refuses writes.
+    pub fn replica(&self) -> Self {
+        let replica = Self::empty(self.durable);
+        let mut backup = command_as(replica.user, &replica.bin.join("pg_basebackup"));
+        backup
+            .arg("-D")
+            .arg(&replica.data)
+            .arg("-h")
+            .arg(&self.dir)
+            .args(["-U", "postgres", "-R", "-X", "stream", "-c", "fast"]);
+        run(backup, "pg_basebackup");
+        replica.resume();
+        replica
+    }
+
+    /// A cluster directory with nothing in it yet, and its watchdog.
+    fn empty(durable: bool) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let bin = postgres_bin_dir();
         let user = unprivileged_user();
@@ -292,18 +326,6 @@ impl Cluster {
             durable,
         };
         cluster.watchdog();
-        let mut initdb = command_as(user, &cluster.bin.join("initdb"));
-        initdb.arg("-D").arg(&cluster.data).args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ]);
-        run(initdb, "initdb");
-        cluster.resume();
         cluster
     }
 

@@ -171,6 +171,23 @@ fn idempotent<T>(
     Ok(Outcome::Done(done))
 }
 
+impl<S: Store> Services<S> {
+    /// The organization a read that may lag is about, resolved on the primary: one just
+    /// created is never "not found" because a replica lags.
+    fn reached(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        permission: orgplane_domain::access::Permission,
+    ) -> ServiceResult<Organization> {
+        self.read(|r| {
+            let org = reachable_organization(r, actor, id)?;
+            actor.authorize(permission, &org)?;
+            Ok(org)
+        })
+    }
+}
+
 /// A live organization by public id, if the actor reaches it; otherwise "not found".
 fn reachable_organization(
     r: &mut dyn Repositories,

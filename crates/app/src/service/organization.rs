@@ -265,11 +265,11 @@ impl<S: Store> Organizations for Services<S> {
         actor: &Actor,
         query: ListOrganizations,
     ) -> ServiceResult<Page<OrganizationView>> {
+        let parent = query
+            .parent
+            .map(|p| self.reached(actor, p, Permission::ViewOrganization))
+            .transpose()?;
         self.read_stale(|r| {
-            let parent = query
-                .parent
-                .map(|p| reachable_organization(r, actor, p))
-                .transpose()?;
             let filter = OrganizationFilter {
                 within: (!actor.is_platform_admin()).then_some(actor.home),
                 parent: parent.map(|p| p.id),
@@ -288,10 +288,17 @@ impl<S: Store> Organizations for Services<S> {
         actor: &Actor,
         query: FindOrganizations,
     ) -> ServiceResult<FoundOrganizations> {
+        // A named parent is resolved on the primary (see `reached`).
+        let named = match query.scope {
+            OrganizationScope::ChildrenOf(id) => {
+                Some(self.reached(actor, id, Permission::ViewOrganization)?)
+            }
+            _ => None,
+        };
         self.read_stale(|r| {
             let parent = match query.scope {
                 OrganizationScope::Reach => None,
-                OrganizationScope::ChildrenOf(id) => Some(reachable_organization(r, actor, id)?),
+                OrganizationScope::ChildrenOf(_) => named,
                 OrganizationScope::ChildrenOfHome => {
                     Some(r.organization(actor.home)?.ok_or(ServiceError::NotFound)?)
                 }
@@ -444,9 +451,8 @@ impl<S: Store> Organizations for Services<S> {
         id: Uuid,
         page: PageRequest,
     ) -> ServiceResult<Page<OrganizationView>> {
+        let org = self.reached(actor, id, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let org = reachable_organization(r, actor, id)?;
-            actor.authorize(Permission::ViewOrganization, &org)?;
             list(
                 r,
                 &OrganizationFilter {

@@ -1,6 +1,6 @@
 //! Seed 000's two reports: live statistics and IP allocation.
 
-use super::{reachable_organization, Services};
+use super::Services;
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::ip_allocation::{self, AllocationInputs, IpAllocation};
 use orgplane_domain::statistics::{self, window_start, Statistics, LIVE_WINDOW_SECS};
@@ -12,9 +12,8 @@ use uuid::Uuid;
 impl<S: Store> Reports for Services<S> {
     fn statistics(&self, actor: &Actor, organization: Uuid) -> ServiceResult<Statistics> {
         let now = self.clock.now();
+        let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let org = reachable_organization(r, actor, organization)?;
-            actor.authorize(Permission::ViewOrganization, &org)?;
             let servers = r.servers_of(org.id)?;
             let ids: Vec<_> = servers.iter().map(|s| s.id).collect();
             let queued: HashMap<_, _> = r.queue_sizes(&ids)?.into_iter().collect();
@@ -28,9 +27,8 @@ impl<S: Store> Reports for Services<S> {
     }
 
     fn ip_allocation(&self, actor: &Actor, organization: Uuid) -> ServiceResult<IpAllocation> {
+        let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let org = reachable_organization(r, actor, organization)?;
-            actor.authorize(Permission::ViewOrganization, &org)?;
             let servers = r.servers_of(org.id)?;
             let own_pools = r.ip_pools_of(org.id)?;
             let own_addresses = r.ip_addresses_of(org.id)?;

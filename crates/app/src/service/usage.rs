@@ -1,6 +1,6 @@
 //! Consumption: usage, limit, overage and spend per month.
 
-use super::{reachable_organization, Services};
+use super::Services;
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::usage::{Month, MonthlyUsage, Rollup};
 use orgplane_ports::store::Store;
@@ -57,9 +57,8 @@ impl<S: Store> Usage for Services<S> {
         }
         let now = self.clock.now();
         let price = self.policy.price;
+        let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let org = reachable_organization(r, actor, organization)?;
-            actor.authorize(Permission::ViewOrganization, &org)?;
             let wanted = Month::of(now).last(months);
             let since = *wanted.last().unwrap_or(&Month::of(now));
             let subtree = r.usage_records(org.id, true, since)?;

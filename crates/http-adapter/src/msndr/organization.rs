@@ -225,8 +225,9 @@ async fn body_of<T: serde::de::DeserializeOwned>(
 
 /// An integer id; any other form names nothing, like an unknown one.
 fn key(raw: &str) -> Result<i64, MsndrError> {
-    raw.parse::<i64>()
-        .ok()
+    Some(raw)
+        .filter(|raw| raw.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|raw| raw.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .ok_or_else(MsndrError::not_found)
 }
