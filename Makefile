@@ -4,7 +4,7 @@ CARGO ?= cargo
 EMAIL ?= admin@example.com
 PASSWORD ?= change-me-please
 
-.PHONY: run test lint bootstrap db-start db-stop build bench
+.PHONY: run test lint bootstrap db-start db-stop build bench fuzz
 
 ## Serve on 127.0.0.1:8080, with a private PostgreSQL under .data/ unless DATABASE_URL is set.
 run:
@@ -40,3 +40,8 @@ db-stop:
 
 ## Benchmarks against floors measured in the same run (BENCH_ARGS='--quick', '--only org_get', ...).
 bench: ; @scripts/bench.sh $(BENCH_ARGS)
+
+## A longer schemathesis run than make test's (EXAMPLES per operation, SEED to reproduce).
+fuzz:
+	ORGPLANE_FUZZ_EXAMPLES=$${EXAMPLES:-200} ORGPLANE_FUZZ_SEED=$${SEED:-$$(date +%s)} \
+	$(CARGO) test -p orgplane-e2e --test e2e fuzz -- --nocapture

@@ -3,6 +3,7 @@
 mod events;
 mod fast_path;
 mod faults;
+mod fuzz;
 mod http;
 mod identity;
 mod infrastructure;

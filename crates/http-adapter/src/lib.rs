@@ -72,7 +72,7 @@ fn routes() -> (
     >,
     utoipa::openapi::OpenApi,
 ) {
-    App::new()
+    let (app, doc) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(health::configure)
@@ -81,7 +81,8 @@ fn routes() -> (
         .configure(postgrid::configure)
         .configure(overview::configure)
         .configure(msndr::configure)
-        .split_for_parts()
+        .split_for_parts();
+    (app, openapi::conform(doc))
 }
 
 /// The OpenAPI document of every route served.

@@ -59,6 +59,84 @@ impl Modify for Security {
 )]
 pub struct ApiDoc;
 
+/// Makes `doc` say what is served, in one place instead of on each handler: every
+/// canonical problem answer as `application/problem+json`; on every canonical operation
+/// the errors the shared machinery gives whatever the handler (503 when the database is
+/// unavailable; 413 and 415 for a body); Postal's parameters optional. Checked from the
+/// outside by schemathesis (`make fuzz`).
+pub fn conform(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let problem = serde_json::json!({
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    });
+    let canonical = |path: &str| {
+        !["/api/", "/print-mail/", "/v1/email/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+    };
+    if let Some(paths) = value["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for operation in item.values_mut() {
+                let has_body = operation.get("requestBody").is_some();
+                // Postal reads its parameters from a JSON or a form body, or from none:
+                // a request without them is answered too (a `parameter-error` envelope,
+                // HTTP 200 like every Postal error), so the body is optional.
+                if path.starts_with("/api/v1/") {
+                    if let Some(body) = operation
+                        .get_mut("requestBody")
+                        .and_then(|b| b.as_object_mut())
+                    {
+                        body.insert("required".into(), serde_json::Value::Bool(false));
+                    }
+                }
+                let Some(responses) = operation
+                    .get_mut("responses")
+                    .and_then(|r| r.as_object_mut())
+                else {
+                    continue;
+                };
+                for response in responses.values_mut() {
+                    let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut())
+                    else {
+                        continue;
+                    };
+                    let is_problem = content
+                        .get("application/json")
+                        .and_then(|c| c["schema"]["$ref"].as_str())
+                        .is_some_and(|r| r.ends_with("/Problem"));
+                    if is_problem {
+                        if let Some(json) = content.remove("application/json") {
+                            content.insert("application/problem+json".into(), json);
+                        }
+                    }
+                }
+                if canonical(path) && !["/healthz", "/metrics"].contains(&path.as_str()) {
+                    let mut add = |status: &str, description: &str| {
+                        responses.entry(status).or_insert_with(|| {
+                            serde_json::json!({"description": description, "content": problem.clone()})
+                        });
+                    };
+                    add("503", "The database is unreachable or busy; retry shortly");
+                    if has_body {
+                        add("413", "The body is too large");
+                        add("415", "The body is not sent as JSON");
+                    }
+                }
+            }
+        }
+    }
+    match serde_json::from_value(value) {
+        Ok(conformed) => conformed,
+        // Only a bug here can make it fail; the first test that builds the app shows it.
+        Err(e) => panic!("the conformed OpenAPI document does not read back: {e}"),
+    }
+}
+
 /// The routes of the document, for telling a wrong method (405) from a wrong path (404).
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
@@ -145,5 +223,31 @@ mod tests {
         );
         assert_eq!(table.allowed("/orgs/"), Vec::<String>::new());
         assert_eq!(table.allowed("/nowhere"), Vec::<String>::new());
+    }
+}
+#[cfg(test)]
+mod conform_tests {
+    #[test]
+    fn problems_are_documented_as_problem_json_with_the_shared_errors() {
+        let doc = serde_json::to_value(crate::document()).unwrap();
+        let get = &doc["paths"]["/orgs/{org_id}"]["get"]["responses"];
+        assert!(
+            get["404"]["content"]["application/problem+json"].is_object(),
+            "{get}"
+        );
+        assert!(
+            get["503"]["content"]["application/problem+json"].is_object(),
+            "{get}"
+        );
+        let patch = &doc["paths"]["/orgs/{org_id}"]["patch"]["responses"];
+        assert!(
+            patch["415"].is_object() && patch["413"].is_object(),
+            "{patch}"
+        );
+        let postgrid = &doc["paths"]["/print-mail/v1/sub_organizations"]["get"]["responses"];
+        assert!(
+            postgrid["503"].is_null(),
+            "other surfaces keep their own shapes"
+        );
     }
 }

@@ -80,8 +80,6 @@ impl From<ApiKey> for ApiKeyResponse {
     }
 }
 
-type KeyList = ListResponse<ApiKeyResponse>;
-
 /// Create an API key for a user (oneself, or anyone within reach for admins).
 #[utoipa::path(tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKeyResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
@@ -133,7 +131,7 @@ pub async fn create(
 
 /// List a user's keys (without their values).
 #[utoipa::path(tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id"), PageParams),
-    responses((status = 200, body = KeyList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<ApiKeyResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/users/{user_id}/api_keys")]
 pub async fn list(

@@ -81,8 +81,6 @@ pub struct UpdateIpAddress {
     pub priority: Option<i64>,
 }
 
-type AddressList = ListResponse<IpAddressResponse>;
-
 /// Create an IP address in an organization.
 #[utoipa::path(tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpAddress,
     responses((status = 201, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
@@ -124,7 +122,7 @@ pub async fn create(
 
 /// List an organization's own IP addresses.
 #[utoipa::path(tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
-    responses((status = 200, body = AddressList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<IpAddressResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/ip_addresses")]
 pub async fn list(

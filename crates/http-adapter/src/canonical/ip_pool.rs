@@ -68,8 +68,6 @@ pub struct UpdateIpPool {
     pub default: Option<bool>,
 }
 
-type PoolList = ListResponse<IpPoolResponse>;
-
 /// Create an IP pool in an organization.
 #[utoipa::path(tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
     responses((status = 201, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
@@ -101,7 +99,7 @@ pub async fn create(
 
 /// List an organization's own IP pools.
 #[utoipa::path(tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
-    responses((status = 200, body = PoolList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<IpPoolResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/ip_pools")]
 pub async fn list(

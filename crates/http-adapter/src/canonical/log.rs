@@ -132,12 +132,9 @@ impl From<AuditEntry> for AuditLogResponse {
     }
 }
 
-type AccessList = ListResponse<AccessLogResponse>;
-type AuditList = ListResponse<AuditLogResponse>;
-
 /// The organization's access log, newest first.
 #[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
-    responses((status = 200, body = AccessList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<AccessLogResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/access_log")]
 pub async fn access_log(
@@ -156,7 +153,7 @@ pub async fn access_log(
 
 /// The organization's own audit log, newest first.
 #[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
-    responses((status = 200, body = AuditList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<AuditLogResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/audit_log")]
 pub async fn audit_log(
@@ -170,7 +167,7 @@ pub async fn audit_log(
 
 /// The audit log of all sub-organizations (at any depth), newest first.
 #[utoipa::path(tag = "logs", params(("org_id" = Uuid, Path, description = "Organization id"), LogParams),
-    responses((status = 200, body = AuditList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<AuditLogResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/children_audit")]
 pub async fn children_audit(

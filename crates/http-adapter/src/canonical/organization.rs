@@ -304,8 +304,6 @@ pub struct CustomizationsBody {
     pub customizations: serde_json::Value,
 }
 
-type OrgList = ListResponse<OrganizationResponse>;
-
 /// Create an organization (a sub-organization with `parent_id`).
 #[utoipa::path(tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
@@ -328,7 +326,7 @@ pub async fn create(
 
 /// List the organizations within reach.
 #[utoipa::path(tag = "organizations", params(ListParams),
-    responses((status = 200, body = OrgList), (status = 400, body = Problem), (status = 401, body = Problem)),
+    responses((status = 200, body = ListResponse<OrganizationResponse>), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs")]
 pub async fn list(
@@ -437,7 +435,7 @@ pub async fn remove(
 
 /// List direct sub-organizations.
 #[utoipa::path(tag = "organizations", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
-    responses((status = 200, body = OrgList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<OrganizationResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/children")]
 pub async fn children(

@@ -250,8 +250,6 @@ impl From<SendingReport> for SendingResponse {
     }
 }
 
-type ServerList = ListResponse<ServerResponse>;
-
 /// Create a mail server in an organization.
 #[utoipa::path(tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateServer,
     responses((status = 201, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
@@ -276,7 +274,7 @@ pub async fn create(
 
 /// List an organization's servers.
 #[utoipa::path(tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
-    responses((status = 200, body = ServerList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<ServerResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/servers")]
 pub async fn list(

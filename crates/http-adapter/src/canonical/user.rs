@@ -220,8 +220,6 @@ impl UpdateUser {
     }
 }
 
-type UserList = ListResponse<UserResponse>;
-
 /// Create a user in an organization.
 #[utoipa::path(tag = "users", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
     responses((status = 201, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
@@ -246,7 +244,7 @@ pub async fn create(
 
 /// List an organization's users.
 #[utoipa::path(tag = "users", params(("org_id" = Uuid, Path, description = "Organization id"), PageParams),
-    responses((status = 200, body = UserList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = ListResponse<UserResponse>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/users")]
 pub async fn list(

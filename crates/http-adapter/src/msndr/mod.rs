@@ -20,6 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The error body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = MsndrErrorBody)]
 pub struct ErrorBody {
     /// What went wrong.
     pub message: String,

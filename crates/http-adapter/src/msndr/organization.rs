@@ -23,6 +23,7 @@ const DEFAULT_PAGE_SIZE: u64 = 25;
 
 /// An organization.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MsndrOrganization)]
 pub struct Organization {
     /// Its integer id.
     pub id: i64,
@@ -62,6 +63,7 @@ impl Organization {
 
 /// A page of organizations.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MsndrOrganizationPage)]
 pub struct OrganizationPage {
     /// How many organizations there are in all.
     pub total_count: u64,
@@ -78,6 +80,7 @@ pub struct OrganizationPage {
 /// `POST /v1/email/organizations`: every field is required.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MsndrCreateOrganization)]
 pub struct CreateOrganization {
     /// Name.
     pub name: Option<String>,
@@ -97,6 +100,7 @@ pub struct CreateOrganization {
 /// cleared (`null`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MsndrUpdateOrganization)]
 pub struct UpdateOrganization {
     /// New name.
     #[serde(default, deserialize_with = "nullable")]
