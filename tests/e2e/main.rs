@@ -1,5 +1,6 @@
 //! End-to-end tests: the real application over HTTP against a real PostgreSQL.
 
+mod bad_input;
 mod events;
 mod fast_path;
 mod faults;
