@@ -84,16 +84,26 @@ pub(crate) fn manager(url: &str, connect_timeout: Duration, limits: SessionLimit
     }
 }
 
-/// Adds libpq's `connect_timeout` to a URL that has none, so a dead server fails fast.
+/// Adds to a URL the libpq settings it does not set itself: `connect_timeout`, so a dead
+/// server fails fast, and TCP keepalives with `tcp_user_timeout`, so a server that
+/// vanished without closing its connections (a host gone, a cable cut) is noticed within
+/// seconds, not the kernel's minutes. Over a Unix socket libpq ignores the TCP ones.
 fn with_connect_timeout(url: &str, timeout: Duration) -> String {
-    if url.contains("connect_timeout=") {
-        return url.to_owned();
+    let mut url = url.to_owned();
+    let settings = [
+        ("connect_timeout", timeout.as_secs().max(1).to_string()),
+        ("keepalives_idle", "5".to_owned()),
+        ("keepalives_interval", "2".to_owned()),
+        ("keepalives_count", "2".to_owned()),
+        ("tcp_user_timeout", "10000".to_owned()),
+    ];
+    for (name, value) in settings {
+        if !url.contains(&format!("{name}=")) {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={value}");
+        }
     }
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!(
-        "{url}{separator}connect_timeout={}",
-        timeout.as_secs().max(1)
-    )
+    url
 }
 
 thread_local! {
@@ -169,19 +179,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connect_timeout_is_added_once() {
+    fn timeouts_are_added_unless_the_url_sets_them() {
         let t = Duration::from_secs(3);
+        let tail =
+            "keepalives_idle=5&keepalives_interval=2&keepalives_count=2&tcp_user_timeout=10000";
         assert_eq!(
             with_connect_timeout("postgres://h/db", t),
-            "postgres://h/db?connect_timeout=3"
+            format!("postgres://h/db?connect_timeout=3&{tail}")
         );
         assert_eq!(
             with_connect_timeout("postgres://h/db?sslmode=disable", t),
-            "postgres://h/db?sslmode=disable&connect_timeout=3"
+            format!("postgres://h/db?sslmode=disable&connect_timeout=3&{tail}")
         );
         assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=9", t),
-            "postgres://h/db?connect_timeout=9"
+            with_connect_timeout("postgres://h/db?connect_timeout=9&tcp_user_timeout=1", t),
+            "postgres://h/db?connect_timeout=9&tcp_user_timeout=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=2"
         );
     }
 
