@@ -68,17 +68,6 @@ impl OrganizationRepository for State {
         Ok(found)
     }
 
-    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>> {
-        let mut found: Vec<Organization> = self
-            .organizations
-            .iter()
-            .filter(|(o, d)| d.is_none() && uuids.contains(&o.uuid))
-            .map(|(o, _)| o.clone())
-            .collect();
-        found.sort_by_key(|o| o.id);
-        Ok(found)
-    }
-
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>> {
         Ok(self
             .organizations

@@ -194,18 +194,6 @@ impl OrganizationRepository for PgRepositories<'_> {
             .collect()
     }
 
-    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>> {
-        organizations::table
-            .filter(organizations::uuid.eq_any(uuids).and(live()))
-            .order(organizations::id.asc())
-            .select(OrganizationRow::as_select())
-            .load(self.conn)
-            .map_err(store_error)?
-            .into_iter()
-            .map(Organization::try_from)
-            .collect()
-    }
-
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>> {
         organizations::table
             .filter(organizations::uuid.eq(uuid).and(live()))

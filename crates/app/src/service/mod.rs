@@ -188,6 +188,19 @@ impl<S: Store> Services<S> {
     }
 }
 
+/// Of organizations another use case read, those the actor reaches, in order (for the
+/// figures of a list, without reading the list again).
+fn in_reach<'a>(
+    actor: &Actor,
+    organizations: &'a [orgplane_ports::usecase::OrganizationView],
+) -> Vec<&'a Organization> {
+    organizations
+        .iter()
+        .map(|v| &v.organization)
+        .filter(|o| actor.reaches(o))
+        .collect()
+}
+
 /// A live organization by public id, if the actor reaches it; otherwise "not found".
 fn reachable_organization(
     r: &mut dyn Repositories,

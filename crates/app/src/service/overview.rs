@@ -1,25 +1,20 @@
 //! The overview of what a caller reaches (seed 002): counts per organization and the
 //! security facts.
 
-use super::Services;
+use super::{in_reach, Services};
 use chrono::Duration;
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_ports::store::Store;
 use orgplane_ports::usecase::*;
-use uuid::Uuid;
 
 impl<S: Store> Overview for Services<S> {
     fn organization_counts(
         &self,
         actor: &Actor,
-        organizations: &[Uuid],
+        organizations: &[OrganizationView],
     ) -> ServiceResult<Vec<OrganizationCounts>> {
+        let orgs = in_reach(actor, organizations);
         self.read_stale(|r| {
-            let found = r.organizations_by_uuids(organizations)?;
-            let orgs: Vec<_> = organizations
-                .iter()
-                .filter_map(|id| found.iter().find(|o| o.uuid == *id && actor.reaches(o)))
-                .collect();
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
             let users = r.count_users_by_organization(&ids)?;
             let servers = r.count_servers(&ids)?;

@@ -1,6 +1,6 @@
 //! Consumption: usage, limit, overage and spend per month.
 
-use super::Services;
+use super::{in_reach, Services};
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::usage::{Month, MonthlyUsage, Rollup};
 use orgplane_ports::store::Store;
@@ -14,18 +14,12 @@ impl<S: Store> Usage for Services<S> {
     fn current_usage(
         &self,
         actor: &Actor,
-        organizations: &[Uuid],
+        organizations: &[OrganizationView],
     ) -> ServiceResult<Vec<(Uuid, MonthlyUsage)>> {
         let month = Month::of(self.clock.now());
         let price = self.policy.price;
+        let orgs = in_reach(actor, organizations);
         self.read_stale(|r| {
-            let found = r.organizations_by_uuids(organizations)?;
-            // In the order asked, those within reach.
-            let orgs: Vec<_> = organizations
-                .iter()
-                .filter_map(|id| found.iter().find(|o| o.uuid == *id && actor.reaches(o)))
-                .cloned()
-                .collect();
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
             let records = r.usage_in_month(&ids, month)?;
             Ok(orgs

@@ -92,8 +92,7 @@ pub async fn list(
                     ..Default::default()
                 },
             )?;
-            let ids: Vec<_> = found.items.iter().map(|v| v.organization.uuid).collect();
-            let counts = uc.organization_counts(actor, &ids)?;
+            let counts = uc.organization_counts(actor, &found.items)?;
             Ok((found, counts))
         })
         .await?;

@@ -340,8 +340,7 @@ pub async fn list(
                     limit,
                 },
             )?;
-            let ids: Vec<_> = found.items.iter().map(|v| v.organization.uuid).collect();
-            let usage = uc.current_usage(actor, &ids)?;
+            let usage = uc.current_usage(actor, &found.items)?;
             Ok((found, usage))
         })
         .await?;
@@ -380,7 +379,7 @@ pub async fn read(
     let (view, usage) = caller
         .run(&state, move |uc, actor| {
             let view = uc.get_organization(actor, uuid)?;
-            let usage = uc.current_usage(actor, &[uuid])?;
+            let usage = uc.current_usage(actor, std::slice::from_ref(&view))?;
             Ok((view, usage))
         })
         .await?;

@@ -80,8 +80,6 @@ pub trait OrganizationRepository {
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
     /// Live organizations by integer key (those that exist), by ascending key.
     fn organizations_by_ids(&mut self, ids: &[OrganizationId]) -> StoreResult<Vec<Organization>>;
-    /// Live organizations by public id (those that exist), by ascending key.
-    fn organizations_by_uuids(&mut self, uuids: &[Uuid]) -> StoreResult<Vec<Organization>>;
     /// A live organization by public id.
     fn organization_by_uuid(&mut self, uuid: Uuid) -> StoreResult<Option<Organization>>;
     /// A live organization, locked until the transaction ends, as last committed. Use it

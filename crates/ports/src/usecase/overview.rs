@@ -1,7 +1,7 @@
 //! An overview of what a caller reaches: per-organization counts and the security score
 //! (seed 002).
 
-use super::ServiceResult;
+use super::{OrganizationView, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::security::SecurityFacts;
 use uuid::Uuid;
@@ -30,12 +30,13 @@ pub struct SecurityOverview {
 
 /// The overview.
 pub trait Overview: Send + Sync {
-    /// Users and servers of each of these organizations (in order; those out of reach
-    /// are left out).
+    /// Users and servers of each of these organizations, as another use case just read
+    /// them for the same caller (in order; those out of reach are left out). They are not
+    /// read again.
     fn organization_counts(
         &self,
         actor: &Actor,
-        organizations: &[Uuid],
+        organizations: &[OrganizationView],
     ) -> ServiceResult<Vec<OrganizationCounts>>;
     /// Sessions, servers and security facts over everything the caller reaches.
     fn security_overview(&self, actor: &Actor) -> ServiceResult<SecurityOverview>;

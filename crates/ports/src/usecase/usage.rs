@@ -1,6 +1,6 @@
 //! Usage, limit, overage and spend over months.
 
-use super::ServiceResult;
+use super::{OrganizationView, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::usage::{MonthlyUsage, OveragePrice, Rollup};
 use uuid::Uuid;
@@ -27,12 +27,13 @@ pub struct Consumption {
 
 /// Consumption.
 pub trait Usage: Send + Sync {
-    /// This month's usage of each of these organizations (in order; those out of reach
-    /// are left out).
+    /// This month's usage of each of these organizations, as another use case just read
+    /// them for the same caller (in order; those out of reach are left out). They are not
+    /// read again.
     fn current_usage(
         &self,
         actor: &Actor,
-        organizations: &[Uuid],
+        organizations: &[OrganizationView],
     ) -> ServiceResult<Vec<(Uuid, MonthlyUsage)>>;
     /// This month and the `months - 1` before it.
     fn consumption(
