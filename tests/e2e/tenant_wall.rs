@@ -89,6 +89,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/orgs/{org}/consumption", None, Reads),
     route("GET", "/orgs/{org}/statistics", None, Reads),
     route("GET", "/orgs/{org}/ip_allocation", None, Reads),
+    route("GET", "/orgs/{org}/tree", None, Reads),
     route("GET", "/orgs/{org}/users", None, Reads),
     route(
         "POST",

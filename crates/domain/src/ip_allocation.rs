@@ -56,6 +56,22 @@ pub struct ServerAllocation {
     pub emails_sent: u64,
 }
 
+/// The all-time volume of one route (address → pool → server) through the
+/// organization's servers, pools or addresses: the edges of an allocation graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteAllocation {
+    /// The address sent from (IPv4).
+    pub ipv4: String,
+    /// The pool sent through.
+    pub ip_pool_uuid: Uuid,
+    /// Its name.
+    pub ip_pool: String,
+    /// The server that sent (`None`: a server of another organization using an own pool).
+    pub server_uuid: Option<Uuid>,
+    /// Messages sent along it.
+    pub emails_sent: u64,
+}
+
 /// An organization's IP allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpAllocation {
@@ -69,6 +85,8 @@ pub struct IpAllocation {
     pub ip_pools: Vec<PoolAllocation>,
     /// Its own servers.
     pub servers: Vec<ServerAllocation>,
+    /// Routes with traffic whose address and pool are known here, largest first.
+    pub routes: Vec<RouteAllocation>,
 }
 
 /// What [`assemble`] is built from, as the store reads it.
@@ -107,6 +125,7 @@ pub fn assemble(org: &Organization, inputs: AllocationInputs) -> IpAllocation {
         *by_pool.entry(route.pool).or_default() += count;
         *by_address.entry(route.address).or_default() += count;
     }
+    let routes = routes(&inputs);
     let ip_addresses = inputs
         .own_addresses
         .into_iter()
@@ -174,7 +193,42 @@ pub fn assemble(org: &Organization, inputs: AllocationInputs) -> IpAllocation {
         ip_addresses,
         ip_pools,
         servers,
+        routes,
     }
+}
+
+fn routes(inputs: &AllocationInputs) -> Vec<RouteAllocation> {
+    let pools: HashMap<IpPoolId, &IpPool> = inputs.pools.iter().map(|p| (p.id, p)).collect();
+    let addresses: HashMap<IpAddressId, &IpAddress> = inputs
+        .own_addresses
+        .iter()
+        .chain(inputs.memberships.iter().map(|(_, a)| a))
+        .map(|a| (a.id, a))
+        .collect();
+    let servers: HashMap<ServerId, Uuid> = inputs.servers.iter().map(|s| (s.id, s.uuid)).collect();
+    let mut routes: Vec<RouteAllocation> = inputs
+        .routes
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .filter_map(|(route, count)| {
+            let pool = pools.get(&route.pool)?;
+            let address = addresses.get(&route.address)?;
+            Some(RouteAllocation {
+                ipv4: address.ipv4.to_string(),
+                ip_pool_uuid: pool.uuid,
+                ip_pool: pool.name.as_str().to_owned(),
+                server_uuid: servers.get(&route.server).copied(),
+                emails_sent: *count,
+            })
+        })
+        .collect();
+    routes.sort_by(|a, b| {
+        b.emails_sent
+            .cmp(&a.emails_sent)
+            .then_with(|| a.ipv4.cmp(&b.ipv4))
+            .then_with(|| a.ip_pool.cmp(&b.ip_pool))
+    });
+    routes
 }
 
 #[cfg(test)]
@@ -304,6 +358,24 @@ mod tests {
         assert_eq!(a.servers[2].ip_addresses, vec!["192.168.1.10"]);
         assert_eq!(a.servers[3].ip_pool, None);
         assert!(a.servers[3].ip_addresses.is_empty());
+        // The routes are the graph's edges: largest first, summing to the same total, with
+        // address 1 seen in both of its pools.
+        let edges: Vec<_> = a
+            .routes
+            .iter()
+            .map(|r| (r.ipv4.as_str(), r.ip_pool.as_str(), r.emails_sent))
+            .collect();
+        assert_eq!(
+            edges,
+            vec![
+                ("192.168.1.10", "Marketing Pool", 100),
+                ("192.168.1.11", "Marketing Pool", 50),
+                ("192.168.1.10", "Transactional Pool", 30),
+                ("192.168.1.11", "Marketing Pool", 7),
+            ]
+        );
+        assert_eq!(a.routes[0].server_uuid, Some(Uuid::from_u128(1)));
+        assert_eq!(sent(a.routes.iter().map(|r| r.emails_sent).collect()), 187);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub mod sending;
 pub mod server;
 pub mod statistics;
 pub mod suspension;
+pub mod tree;
 pub mod usage;
 pub mod user;
 

@@ -211,6 +211,15 @@ pub fn recorded_json(status: StatusCode, body: &impl Serialize) -> RecordedRespo
         status: status.as_u16(),
         content_type: "application/json".to_owned(),
         body: serde_json::to_vec(body).unwrap_or_default(),
+        location: None,
+    }
+}
+
+/// A create's JSON response as it is recorded for replay: 201 with its `Location`.
+pub fn recorded_created(location: String, body: &impl Serialize) -> RecordedResponse {
+    RecordedResponse {
+        location: Some(location),
+        ..recorded_json(StatusCode::CREATED, body)
     }
 }
 
@@ -219,6 +228,9 @@ pub fn send_recorded(recorded: RecordedResponse, replayed: bool) -> HttpResponse
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::OK);
     let mut response = HttpResponse::build(status);
     response.content_type(recorded.content_type);
+    if let Some(location) = recorded.location {
+        response.insert_header((actix_web::http::header::LOCATION, location));
+    }
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -7,6 +7,7 @@
 //! tree of its own.
 
 pub mod canonical;
+mod dashboard;
 pub mod extract;
 mod health;
 pub mod metrics;
@@ -183,6 +184,7 @@ pub fn serve(
             .app_data(state.clone())
             .app_data(table)
             .configure(extractors(limit))
+            .configure(dashboard::routes)
             .service(web::redirect("/docs", "/docs/"))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
             .default_service(web::to(no_route))

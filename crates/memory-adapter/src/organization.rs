@@ -161,6 +161,12 @@ impl OrganizationRepository for State {
         Ok(found)
     }
 
+    fn subtree(&mut self, root: OrganizationId, limit: usize) -> StoreResult<Vec<Organization>> {
+        let mut found = self.lock_subtree(root)?;
+        found.truncate(limit);
+        Ok(found)
+    }
+
     fn set_organization_suspensions(
         &mut self,
         changes: &[(OrganizationId, Option<Suspension>)],

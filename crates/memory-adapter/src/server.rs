@@ -117,6 +117,18 @@ impl ServerRepository for State {
         ))
     }
 
+    fn servers_of_organizations(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<Server>> {
+        Ok(sorted(
+            self.live_servers()
+                .filter(|s| organizations.contains(&s.organization_id))
+                .cloned()
+                .collect(),
+        ))
+    }
+
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {
         let within: Vec<OrganizationId> = self
             .organizations

@@ -13,6 +13,7 @@ type StoredRow = (
     Option<String>,
     Option<Vec<u8>>,
     DateTime<Utc>,
+    Option<String>,
 );
 
 impl IdempotencyRepository for PgRepositories<'_> {
@@ -35,13 +36,14 @@ impl IdempotencyRepository for PgRepositories<'_> {
         let mine = idempotency_keys::table
             .filter(idempotency_keys::user_id.eq(claim.user.0))
             .filter(idempotency_keys::key_hash.eq(claim.key.as_slice()));
-        let (fingerprint, status, content_type, body, created_at): StoredRow = mine
+        let (fingerprint, status, content_type, body, created_at, location): StoredRow = mine
             .select((
                 idempotency_keys::fingerprint,
                 idempotency_keys::status,
                 idempotency_keys::content_type,
                 idempotency_keys::body,
                 idempotency_keys::created_at,
+                idempotency_keys::location,
             ))
             .for_update()
             .first(self.conn)
@@ -54,6 +56,7 @@ impl IdempotencyRepository for PgRepositories<'_> {
                     idempotency_keys::status.eq(None::<i16>),
                     idempotency_keys::content_type.eq(None::<String>),
                     idempotency_keys::body.eq(None::<Vec<u8>>),
+                    idempotency_keys::location.eq(None::<String>),
                 ))
                 .execute(self.conn)
                 .map_err(store_error)?;
@@ -69,6 +72,7 @@ impl IdempotencyRepository for PgRepositories<'_> {
                     status: u16::try_from(status).map_err(|e| corrupt("idempotency status", e))?,
                     content_type,
                     body,
+                    location,
                 },
             }),
             _ => Err(corrupt(
@@ -93,6 +97,7 @@ impl IdempotencyRepository for PgRepositories<'_> {
             idempotency_keys::status.eq(i16::try_from(response.status).unwrap_or(i16::MAX)),
             idempotency_keys::content_type.eq(&response.content_type),
             idempotency_keys::body.eq(&response.body),
+            idempotency_keys::location.eq(&response.location),
         ))
         .execute(self.conn)
         .map(|_| ())

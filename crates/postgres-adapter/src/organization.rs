@@ -326,6 +326,19 @@ impl OrganizationRepository for PgRepositories<'_> {
             .collect()
     }
 
+    fn subtree(&mut self, root: OrganizationId, limit: usize) -> StoreResult<Vec<Organization>> {
+        organizations::table
+            .filter(organizations::path.contains(vec![root.0]).and(live()))
+            .order(organizations::id.asc())
+            .limit(limit as i64)
+            .select(OrganizationRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Organization::try_from)
+            .collect()
+    }
+
     fn set_organization_suspensions(
         &mut self,
         changes: &[(OrganizationId, Option<Suspension>)],

@@ -210,6 +210,7 @@ diesel::table! {
         content_type -> Nullable<Text>,
         body -> Nullable<Bytea>,
         created_at -> Timestamptz,
+        location -> Nullable<Text>,
     }
 }
 

@@ -208,6 +208,20 @@ impl ServerRepository for PgRepositories<'_> {
             .and_then(rows)
     }
 
+    fn servers_of_organizations(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<Server>> {
+        let ids: Vec<i64> = organizations.iter().map(|o| o.0).collect();
+        servers::table
+            .filter(servers::organization_id.eq_any(ids).and(live()))
+            .order(servers::id.asc())
+            .select(ServerRow::as_select())
+            .load(self.conn)
+            .map_err(store_error)
+            .and_then(rows)
+    }
+
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {
         let subtree = organizations::table
             .filter(organizations::path.contains(vec![root.0]))

@@ -1,7 +1,7 @@
 //! API key use cases.
 
 use super::user::{locked_user, reachable_user};
-use super::{audit, Change, Services};
+use super::{audit, idempotent, Change, Services};
 use crate::system::secret_hash;
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::{Actor, Permission};
@@ -66,7 +66,8 @@ impl<S: Store> ApiKeys for Services<S> {
         user: Uuid,
         mode: ApiKeyMode,
         active_until: Option<DateTime<Utc>>,
-    ) -> ServiceResult<CreatedApiKey> {
+        idempotency: Option<Idempotency<CreatedApiKey>>,
+    ) -> ServiceResult<Outcome<CreatedApiKey>> {
         let now = self.clock.now();
         if active_until.is_some_and(|until| until <= now) {
             return Err(ServiceError::Invalid(vec![FieldError::new(
@@ -77,11 +78,13 @@ impl<S: Store> ApiKeys for Services<S> {
         let value = format_api_key(mode, &self.secrets.secret());
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            let owner = key_owner(r, actor, user)?;
-            let key = mint(r, actor, &owner, mode, &value, uuid, active_until, now)?;
-            Ok(CreatedApiKey {
-                key,
-                value: value.clone(),
+            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+                let owner = key_owner(r, actor, user)?;
+                let key = mint(r, actor, &owner, mode, &value, uuid, active_until, now)?;
+                Ok(CreatedApiKey {
+                    key,
+                    value: value.clone(),
+                })
             })
         })
     }

@@ -1,6 +1,6 @@
 //! IP address use cases.
 
-use super::{audit, organization_to_grow, reachable_organization, Change, Services};
+use super::{audit, idempotent, organization_to_grow, reachable_organization, Change, Services};
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::ip_address::{IpAddress, IpAddressPatch, NewIpAddress};
 use orgplane_domain::organization::Organization;
@@ -50,31 +50,34 @@ impl<S: Store> IpAddresses for Services<S> {
         actor: &Actor,
         organization: Uuid,
         new: NewIpAddress,
-    ) -> ServiceResult<IpAddressView> {
+        idempotency: Option<Idempotency<IpAddressView>>,
+    ) -> ServiceResult<Outcome<IpAddressView>> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            let org = organization_to_grow(r, actor, organization)?;
-            actor.authorize(Permission::ManageInfrastructure, &org)?;
-            let address = r.insert_ip_address(InsertIpAddress {
-                uuid,
-                organization_id: org.id,
-                ipv4: new.ipv4,
-                ipv6: new.ipv6,
-                hostname: new.hostname,
-                priority: new.priority,
-                now,
-            })?;
-            let change = Change {
-                action: "ip_address.create",
-                target_type: "ip_address",
-                target_id: address.uuid,
-                fields: address_fields(&address, None),
-            };
-            audit(r, actor, org.id, change, now)?;
-            Ok(IpAddressView {
-                address,
-                organization_uuid: org.uuid,
+            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+                let org = organization_to_grow(r, actor, organization)?;
+                actor.authorize(Permission::ManageInfrastructure, &org)?;
+                let address = r.insert_ip_address(InsertIpAddress {
+                    uuid,
+                    organization_id: org.id,
+                    ipv4: new.ipv4,
+                    ipv6: new.ipv6,
+                    hostname: new.hostname,
+                    priority: new.priority,
+                    now,
+                })?;
+                let change = Change {
+                    action: "ip_address.create",
+                    target_type: "ip_address",
+                    target_id: address.uuid,
+                    fields: address_fields(&address, None),
+                };
+                audit(r, actor, org.id, change, now)?;
+                Ok(IpAddressView {
+                    address,
+                    organization_uuid: org.uuid,
+                })
             })
         })
     }

@@ -1,6 +1,6 @@
 //! IP pool use cases.
 
-use super::{audit, organization_to_grow, reachable_organization, Change, Services};
+use super::{audit, idempotent, organization_to_grow, reachable_organization, Change, Services};
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::ip_pool::{IpPool, IpPoolPatch, NewIpPool};
@@ -127,34 +127,37 @@ impl<S: Store> IpPools for Services<S> {
         actor: &Actor,
         organization: Uuid,
         new: NewIpPool,
-    ) -> ServiceResult<IpPoolView> {
+        idempotency: Option<Idempotency<IpPoolView>>,
+    ) -> ServiceResult<Outcome<IpPoolView>> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            let org = organization_for_pool(r, actor, organization, new.default)?;
-            actor.authorize(Permission::ManageInfrastructure, &org)?;
-            if new.default {
-                r.clear_default_pool(org.id, now)?;
-            }
-            if r.pool_name_taken(org.id, &new.name, None)? {
-                return Err(ServiceError::Conflict(Conflict::PoolNameTaken));
-            }
-            let pool = r.insert_ip_pool(InsertIpPool {
-                uuid,
-                organization_id: org.id,
-                name: new.name,
-                default: new.default,
-                now,
-            })?;
-            let fields = json!({ "name": pool.name.as_str(), "default": pool.default });
-            let change = Change {
-                action: "ip_pool.create",
-                target_type: "ip_pool",
-                target_id: pool.uuid,
-                fields,
-            };
-            audit(r, actor, org.id, change, now)?;
-            pool_view(r, pool)
+            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+                let org = organization_for_pool(r, actor, organization, new.default)?;
+                actor.authorize(Permission::ManageInfrastructure, &org)?;
+                if new.default {
+                    r.clear_default_pool(org.id, now)?;
+                }
+                if r.pool_name_taken(org.id, &new.name, None)? {
+                    return Err(ServiceError::Conflict(Conflict::PoolNameTaken));
+                }
+                let pool = r.insert_ip_pool(InsertIpPool {
+                    uuid,
+                    organization_id: org.id,
+                    name: new.name,
+                    default: new.default,
+                    now,
+                })?;
+                let fields = json!({ "name": pool.name.as_str(), "default": pool.default });
+                let change = Change {
+                    action: "ip_pool.create",
+                    target_type: "ip_pool",
+                    target_id: pool.uuid,
+                    fields,
+                };
+                audit(r, actor, org.id, change, now)?;
+                pool_view(r, pool)
+            })
         })
     }
 

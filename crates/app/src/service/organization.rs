@@ -2,8 +2,8 @@
 
 use super::bootstrap::PLATFORM_PERMALINK;
 use super::{
-    audit, grow, locked_organization, organization_to_grow, reachable_organization, Change,
-    Services,
+    audit, grow, idempotent, locked_organization, organization_to_grow, reachable_organization,
+    Change, Services,
 };
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::{Actor, Denied, Permission, Role};
@@ -251,12 +251,15 @@ impl<S: Store> Organizations for Services<S> {
         &self,
         actor: &Actor,
         new: NewOrganization,
-    ) -> ServiceResult<OrganizationView> {
+        idempotency: Option<Idempotency<OrganizationView>>,
+    ) -> ServiceResult<Outcome<OrganizationView>> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            let org = found(r, actor, new, uuid, now)?;
-            view(r, org)
+            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+                let org = found(r, actor, new, uuid, now)?;
+                view(r, org)
+            })
         })
     }
 

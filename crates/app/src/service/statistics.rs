@@ -4,6 +4,8 @@ use super::Services;
 use orgplane_domain::access::{Actor, Permission};
 use orgplane_domain::ip_allocation::{self, AllocationInputs, IpAllocation};
 use orgplane_domain::statistics::{self, window_start, Statistics, LIVE_WINDOW_SECS};
+use orgplane_domain::tree::{self, TreeInputs};
+use orgplane_domain::usage::Month;
 use orgplane_ports::store::Store;
 use orgplane_ports::usecase::*;
 use std::collections::HashMap;
@@ -61,6 +63,51 @@ impl<S: Store> Reports for Services<S> {
                 routes,
             };
             Ok(ip_allocation::assemble(&org, inputs))
+        })
+    }
+
+    fn tree(
+        &self,
+        actor: &Actor,
+        organization: Uuid,
+        limit: usize,
+    ) -> ServiceResult<OrganizationTree> {
+        if !(1..=MAX_TREE_ORGANIZATIONS).contains(&limit) {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_TREE_ORGANIZATIONS}"),
+            )]));
+        }
+        let now = self.clock.now();
+        let (month, price) = (Month::of(now), self.policy.price);
+        let org = self.reached(actor, organization, Permission::ViewOrganization)?;
+        self.read_stale(|r| {
+            // One more than asked tells whether there are more.
+            let mut organizations = r.subtree(org.id, limit + 1)?;
+            let truncated = organizations.len() > limit;
+            organizations.truncate(limit);
+            let ids: Vec<_> = organizations.iter().map(|o| o.id).collect();
+            let servers = r.servers_of_organizations(&ids)?;
+            let server_ids: Vec<_> = servers.iter().map(|s| s.id).collect();
+            let queued = r.queue_sizes(&server_ids)?.into_iter().collect();
+            let since = window_start(now, LIVE_WINDOW_SECS);
+            let sent = r.sent_since(&server_ids, since)?.into_iter().collect();
+            let sent_this_month = r
+                .usage_in_month(&ids, month)?
+                .into_iter()
+                .map(|u| (u.organization, u.sent))
+                .collect();
+            let inputs = TreeInputs {
+                organizations,
+                servers,
+                queued,
+                sent,
+                sent_this_month,
+            };
+            Ok(OrganizationTree {
+                organizations: tree::assemble(org.id, month, price, inputs),
+                truncated,
+            })
         })
     }
 }

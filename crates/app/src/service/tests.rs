@@ -157,7 +157,9 @@ fn a_key_is_stamped_at_most_once_a_minute() {
     let (s, clock) = services();
     let admin = admin_of(&s);
     let created = s
-        .create_api_key(&admin, admin.user_uuid, ApiKeyMode::Live, None)
+        .create_api_key(&admin, admin.user_uuid, ApiKeyMode::Live, None, None)
+        .unwrap()
+        .done()
         .unwrap();
     let credential = PresentedCredential {
         secret: created.value,
@@ -187,16 +189,29 @@ fn a_key_is_stamped_at_most_once_a_minute() {
 fn an_admins_organization_without_parent_lands_under_its_home() {
     let (s, _) = services();
     let root = admin_of(&s);
-    let acme = s.create_organization(&root, new_org("Acme")).unwrap();
+    let acme = s
+        .create_organization(&root, new_org("Acme"), None)
+        .unwrap()
+        .done()
+        .unwrap();
     assert_eq!(
         acme.parent_uuid, None,
         "a platform administrator founds a top-level organization"
     );
     let jane = s
-        .create_user(&root, acme.organization.uuid, new_user("jane@acme.example"))
+        .create_user(
+            &root,
+            acme.organization.uuid,
+            new_user("jane@acme.example"),
+            None,
+        )
+        .unwrap()
+        .done()
         .unwrap();
     let key = s
-        .create_api_key(&root, jane.user.uuid, ApiKeyMode::Live, None)
+        .create_api_key(&root, jane.user.uuid, ApiKeyMode::Live, None, None)
+        .unwrap()
+        .done()
         .unwrap();
     let jane = s
         .authenticate(&PresentedCredential {
@@ -204,7 +219,11 @@ fn an_admins_organization_without_parent_lands_under_its_home() {
             client_ip: None,
         })
         .unwrap();
-    let team = s.create_organization(&jane, new_org("Team")).unwrap();
+    let team = s
+        .create_organization(&jane, new_org("Team"), None)
+        .unwrap()
+        .done()
+        .unwrap();
     assert_eq!(team.parent_uuid, Some(acme.organization.uuid));
 }
 
@@ -212,7 +231,11 @@ fn an_admins_organization_without_parent_lands_under_its_home() {
 fn every_mutation_leaves_one_audit_entry() {
     let (s, _) = services();
     let root = admin_of(&s);
-    let acme = s.create_organization(&root, new_org("Acme")).unwrap();
+    let acme = s
+        .create_organization(&root, new_org("Acme"), None)
+        .unwrap()
+        .done()
+        .unwrap();
     let id = acme.organization.uuid;
     let unchanged = s
         .update_organization(&root, id, Default::default())

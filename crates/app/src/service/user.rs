@@ -1,7 +1,8 @@
 //! User use cases.
 
 use super::{
-    audit, organization_to_grow, organization_uuid, reachable_organization, Change, Services,
+    audit, idempotent, organization_to_grow, organization_uuid, reachable_organization, Change,
+    Services,
 };
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::{Actor, CredentialKind, Permission, Role};
@@ -150,7 +151,8 @@ impl<S: Store> Users for Services<S> {
         actor: &Actor,
         organization: Uuid,
         new: NewUser,
-    ) -> ServiceResult<UserView> {
+        idempotency: Option<Idempotency<UserView>>,
+    ) -> ServiceResult<Outcome<UserView>> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         // Check access before paying for the hash, and hash outside the transaction.
@@ -165,11 +167,13 @@ impl<S: Store> Users for Services<S> {
             .hash(&new.password)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            // Path-locked, so that the organization cannot be deleted under the new user.
-            let org = organization_to_grow(r, actor, organization)?;
-            actor.authorize(Permission::ManageUsers, &org)?;
-            let user = enroll(r, actor, &org, new, password_hash, uuid, false, now)?;
-            user_view(r, user)
+            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+                // Path-locked, so that the organization cannot be deleted under the new user.
+                let org = organization_to_grow(r, actor, organization)?;
+                actor.authorize(Permission::ManageUsers, &org)?;
+                let user = enroll(r, actor, &org, new, password_hash, uuid, false, now)?;
+                user_view(r, user)
+            })
         })
     }
 

@@ -1,13 +1,16 @@
 //! `/users/{user_id}/api_keys` and `/api_keys/{key_id}`.
 
+use super::created;
 use super::{ListResponse, NoContent};
 use crate::canonical::problem::Problem;
-use crate::extract::{check, optional_json, parse_body, Caller, PageParams};
+use crate::extract::{check, optional_json, parse_body, recorded_json, Caller, PageParams};
 use crate::State;
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::api_key::{ApiKey, ApiKeyMode};
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{CreatedApiKey, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,8 +84,8 @@ impl From<ApiKey> for ApiKeyResponse {
 }
 
 /// Create an API key for a user (oneself, or anyone within reach for admins).
-#[utoipa::path(tag = "api_keys", params(("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
-    responses((status = 201, body = CreatedApiKeyResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+#[utoipa::path(tag = "api_keys", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
+    responses((status = 201, body = CreatedApiKeyResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[post("/users/{user_id}/api_keys")]
 pub async fn create(
@@ -94,7 +97,8 @@ pub async fn create(
 ) -> Result<HttpResponse, Problem> {
     let user = user.into_inner();
     // The body is optional: no body means a live key that never expires.
-    let body = match optional_json(&req, &body)? {
+    let json = optional_json(&req, &body)?;
+    let body = match json.clone() {
         Some(value) => parse_body::<CreateApiKey>(value)?,
         None => CreateApiKey::default(),
     };
@@ -121,12 +125,25 @@ pub async fn create(
                 }
             });
     check(errors)?;
-    let created = caller
-        .run(&state, move |uc, actor| {
-            uc.create_api_key(actor, user, mode, active_until)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(CreatedApiKeyResponse::from(created)))
+    let json = json.unwrap_or(serde_json::Value::Null);
+    created(
+        &state,
+        caller,
+        &req,
+        &json,
+        render,
+        move |uc, actor, idem| uc.create_api_key(actor, user, mode, active_until, idem),
+    )
+    .await
+}
+
+/// A key has no URL of its own (it is revoked at `/api_keys/{id}`): no `Location`. The
+/// recorded answer holds the key's value, sealed with the idempotency key.
+fn render(created: &CreatedApiKey) -> RecordedResponse {
+    recorded_json(
+        StatusCode::CREATED,
+        &CreatedApiKeyResponse::from(created.clone()),
+    )
 }
 
 /// List a user's keys (without their values).

@@ -1,15 +1,19 @@
 //! `/orgs/{org_id}/ip_addresses` and `/ip_addresses/{ip_address_id}`.
 
+use super::created;
 use super::problem::Problem;
 use super::{ListResponse, NoContent};
-use crate::extract::{check, checked, field, nullable, parse_body, Caller, PageParams};
+use crate::extract::{
+    check, checked, field, nullable, parse_body, recorded_created, Caller, PageParams,
+};
 use crate::State;
 use actix_web::{delete, get, patch, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::ip_address::{
     Hostname, IpAddressPatch, NewIpAddress, Priority, SendingIpv4, SendingIpv6,
 };
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::IpAddressView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -82,18 +86,20 @@ pub struct UpdateIpAddress {
 }
 
 /// Create an IP address in an organization.
-#[utoipa::path(tag = "ip_addresses", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpAddress,
-    responses((status = 201, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+#[utoipa::path(tag = "ip_addresses", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpAddress,
+    responses((status = 201, body = IpAddressResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/ip_addresses")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
     org: web::Path<Uuid>,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
-    let body = parse_body::<CreateIpAddress>(body.into_inner())?;
+    let json = body.into_inner();
+    let body = parse_body::<CreateIpAddress>(json.clone())?;
     let e = &mut Vec::new();
     let ipv4 = field(e, "ipv4", Some(&body.ipv4), SendingIpv4::parse);
     let hostname = field(e, "hostname", Some(&body.hostname), Hostname::parse);
@@ -109,15 +115,22 @@ pub async fn create(
         hostname,
         priority,
     };
-    let view = caller
-        .run(&state, move |uc, actor| {
-            uc.create_ip_address(actor, org, new)
-        })
-        .await?;
-    let location = format!("/ip_addresses/{}", view.address.uuid);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(IpAddressResponse::from(view)))
+    created(
+        &state,
+        caller,
+        &req,
+        &json,
+        render,
+        move |uc, actor, idem| uc.create_ip_address(actor, org, new, idem),
+    )
+    .await
+}
+
+fn render(view: &IpAddressView) -> RecordedResponse {
+    recorded_created(
+        format!("/ip_addresses/{}", view.address.uuid),
+        &IpAddressResponse::from(view.clone()),
+    )
 }
 
 /// List an organization's own IP addresses.

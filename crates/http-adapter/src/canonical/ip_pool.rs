@@ -1,13 +1,15 @@
 //! `/orgs/{org_id}/ip_pools`, `/ip_pools/{pool_id}` and pool membership.
 
+use super::created;
 use super::problem::Problem;
 use super::{ListResponse, NoContent};
-use crate::extract::{check, field, parse_body, Caller, PageParams};
+use crate::extract::{check, field, parse_body, recorded_created, Caller, PageParams};
 use crate::State;
 use actix_web::{delete, get, patch, post, put};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::ip_pool::{IpPoolPatch, NewIpPool, PoolName};
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::IpPoolView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -69,18 +71,20 @@ pub struct UpdateIpPool {
 }
 
 /// Create an IP pool in an organization.
-#[utoipa::path(tag = "ip_pools", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
-    responses((status = 201, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+#[utoipa::path(tag = "ip_pools", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
+    responses((status = 201, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/ip_pools")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
     org: web::Path<Uuid>,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
-    let body = parse_body::<CreateIpPool>(body.into_inner())?;
+    let json = body.into_inner();
+    let body = parse_body::<CreateIpPool>(json.clone())?;
     let mut errors = Vec::new();
     let name = field(&mut errors, "name", Some(&body.name), PoolName::parse);
     check(errors)?;
@@ -88,13 +92,22 @@ pub async fn create(
         name: name.ok_or_else(|| Problem::bad_request("name is required"))?,
         default: body.default.unwrap_or(false),
     };
-    let view = caller
-        .run(&state, move |uc, actor| uc.create_ip_pool(actor, org, new))
-        .await?;
-    let location = format!("/ip_pools/{}", view.pool.uuid);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(IpPoolResponse::from(view)))
+    created(
+        &state,
+        caller,
+        &req,
+        &json,
+        render,
+        move |uc, actor, idem| uc.create_ip_pool(actor, org, new, idem),
+    )
+    .await
+}
+
+fn render(view: &IpPoolView) -> RecordedResponse {
+    recorded_created(
+        format!("/ip_pools/{}", view.pool.uuid),
+        &IpPoolResponse::from(view.clone()),
+    )
 }
 
 /// List an organization's own IP pools.

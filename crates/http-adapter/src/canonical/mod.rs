@@ -12,12 +12,41 @@ pub mod problem;
 pub mod report;
 pub mod server;
 pub mod session;
+pub mod tree;
 pub mod user;
 
+use crate::extract::{idempotency, send_outcome, Caller};
+use crate::State;
+use actix_web::{HttpRequest, HttpResponse};
+use orgplane_domain::access::Actor;
 use orgplane_domain::page::Page;
+use orgplane_ports::store::RecordedResponse;
+use orgplane_ports::usecase::{Idempotency, Outcome, ServiceResult, UseCases};
+use problem::Problem;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Runs a create under the request's optional `Idempotency-Key` (its body, already read
+/// as JSON, is part of what the key stands for) and answers what `render` makes of the
+/// result: 201 with the object and its `Location`, or, on a retry, that answer again.
+pub(crate) async fn created<T: Send + 'static>(
+    state: &State,
+    caller: Caller,
+    req: &HttpRequest,
+    body: &serde_json::Value,
+    render: fn(&T) -> RecordedResponse,
+    work: impl FnOnce(&dyn UseCases, &Actor, Option<Idempotency<T>>) -> ServiceResult<Outcome<T>>
+        + Send
+        + 'static,
+) -> Result<HttpResponse, Problem> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let idempotency = idempotency(req, &bytes, render).map_err(|e| Problem::invalid(vec![e]))?;
+    let outcome = caller
+        .run(state, move |uc, actor| work(uc, actor, idempotency))
+        .await?;
+    Ok(send_outcome(outcome, render))
+}
 
 /// A keyset-paginated list on the canonical surface.
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +102,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(api_key::revoke)
         .service(session::login)
         .service(session::logout)
+        .service(session::me)
         .service(server::create)
         .service(server::list)
         .service(server::read)
@@ -94,5 +124,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(event::ingest)
         .service(report::statistics)
         .service(report::ip_allocation)
-        .service(report::consumption);
+        .service(report::consumption)
+        .service(tree::organization_tree);
 }

@@ -1,14 +1,18 @@
 //! `/orgs`: organizations and sub-organizations on the canonical surface.
 
+use super::created;
 use super::ListResponse;
 use crate::canonical::problem::Problem;
-use crate::extract::{check, field, not_null, nullable, parse_body, Caller, PageParams};
+use crate::extract::{
+    check, field, not_null, nullable, parse_body, recorded_created, Caller, PageParams,
+};
 use crate::State;
 use actix_web::{delete, get, patch, post, put};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::organization::*;
 use orgplane_domain::page::SearchText;
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{FieldError, ListOrganizations, OrganizationView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -305,23 +309,34 @@ pub struct CustomizationsBody {
 }
 
 /// Create an organization (a sub-organization with `parent_id`).
-#[utoipa::path(tag = "organizations", request_body = CreateOrganization,
-    responses((status = 201, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422")), tag = "organizations", request_body = CreateOrganization,
+    responses((status = 201, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
-    let new = parse_body::<CreateOrganization>(body.into_inner())?.parse()?;
-    let view = caller
-        .run(&state, move |uc, actor| uc.create_organization(actor, new))
-        .await?;
-    let location = format!("/orgs/{}", view.organization.uuid);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(OrganizationResponse::from(view)))
+    let body = body.into_inner();
+    let new = parse_body::<CreateOrganization>(body.clone())?.parse()?;
+    created(
+        &state,
+        caller,
+        &req,
+        &body,
+        render,
+        move |uc, actor, idem| uc.create_organization(actor, new, idem),
+    )
+    .await
+}
+
+fn render(view: &OrganizationView) -> RecordedResponse {
+    recorded_created(
+        format!("/orgs/{}", view.organization.uuid),
+        &OrganizationResponse::from(view.clone()),
+    )
 }
 
 /// List the organizations within reach.

@@ -29,9 +29,35 @@ pub async fn statistics(
     Ok(HttpResponse::Ok().json(StatisticsData::from(stats)))
 }
 
-/// The organization's addresses → pools → servers, with all-time volumes.
+/// One route's all-time volume: an edge of the allocation graph.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocationRoute {
+    /// The address sent from (IPv4).
+    pub ipv4: String,
+    /// The pool sent through.
+    pub ip_pool_id: Uuid,
+    /// Its name.
+    pub ip_pool: String,
+    /// The server that sent (`null`: a server of another organization using an own pool).
+    pub server_id: Option<Uuid>,
+    /// Messages sent along it.
+    pub emails_sent: u64,
+}
+
+/// Seed 000's `ip_allocation` data, and the routes between its parts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CanonicalIpAllocation {
+    /// Seed 000's object.
+    #[serde(flatten)]
+    pub data: IpAllocationData,
+    /// Routes with traffic, largest first (an extension of the seed's object).
+    pub routes: Vec<AllocationRoute>,
+}
+
+/// The organization's addresses → pools → servers, with all-time volumes, and the volume
+/// of every route between them.
 #[utoipa::path(tag = "statistics", params(("org_id" = Uuid, Path, description = "Organization id")),
-    responses((status = 200, body = IpAllocationData), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = CanonicalIpAllocation), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[get("/orgs/{org_id}/ip_allocation")]
 pub async fn ip_allocation(
@@ -40,10 +66,23 @@ pub async fn ip_allocation(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let allocation = caller
+    let mut allocation = caller
         .run(&state, move |uc, actor| uc.ip_allocation(actor, id))
         .await?;
-    Ok(HttpResponse::Ok().json(IpAllocationData::from(allocation)))
+    let routes = std::mem::take(&mut allocation.routes)
+        .into_iter()
+        .map(|r| AllocationRoute {
+            ipv4: r.ipv4,
+            ip_pool_id: r.ip_pool_uuid,
+            ip_pool: r.ip_pool,
+            server_id: r.server_uuid,
+            emails_sent: r.emails_sent,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(CanonicalIpAllocation {
+        data: IpAllocationData::from(allocation),
+        routes,
+    }))
 }
 
 /// Query of `GET /orgs/{org_id}/consumption`.

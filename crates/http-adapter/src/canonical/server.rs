@@ -1,15 +1,19 @@
 //! `/orgs/{org_id}/servers`, `/servers/{server_id}` and the sending engine's view.
 
+use super::created;
 use super::problem::Problem;
 use super::{ListResponse, NoContent};
-use crate::extract::{check, checked, field, nullable, parse_body, Caller, PageParams};
+use crate::extract::{
+    check, checked, field, nullable, parse_body, recorded_created, Caller, PageParams,
+};
 use crate::State;
 use actix_web::{delete, get, patch, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::server::{
     NewServer, PoolChoice, SendLimit, ServerMode, ServerName, ServerPatch,
 };
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{FieldError, SendingReport, ServerView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -251,25 +255,36 @@ impl From<SendingReport> for SendingResponse {
 }
 
 /// Create a mail server in an organization.
-#[utoipa::path(tag = "servers", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateServer,
-    responses((status = 201, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+#[utoipa::path(tag = "servers", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateServer,
+    responses((status = 201, body = ServerResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/servers")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
     org: web::Path<Uuid>,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
-    let new = parse_body::<CreateServer>(body.into_inner())?.parse()?;
-    let view = caller
-        .run(&state, move |uc, actor| uc.create_server(actor, org, new))
-        .await?;
-    let location = format!("/servers/{}", view.server.uuid);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(ServerResponse::from(view)))
+    let body = body.into_inner();
+    let new = parse_body::<CreateServer>(body.clone())?.parse()?;
+    created(
+        &state,
+        caller,
+        &req,
+        &body,
+        render,
+        move |uc, actor, idem| uc.create_server(actor, org, new, idem),
+    )
+    .await
+}
+
+fn render(view: &ServerView) -> RecordedResponse {
+    recorded_created(
+        format!("/servers/{}", view.server.uuid),
+        &ServerResponse::from(view.clone()),
+    )
 }
 
 /// List an organization's servers.

@@ -1,14 +1,17 @@
-//! `/auth/login` and `/auth/logout`.
+//! `/auth/login`, `/auth/logout` and `/auth/me`.
 
 use super::NoContent;
 use crate::canonical::problem::Problem;
 use crate::extract::{blocking, client_ip, parse_body, Caller};
 use crate::State;
-use actix_web::post;
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use orgplane_domain::access::CredentialKind;
+use orgplane_domain::api_key::ApiKeyMode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// `POST /auth/login`.
 #[derive(Deserialize, ToSchema)]
@@ -62,4 +65,54 @@ pub async fn logout(state: web::Data<State>, caller: Caller) -> Result<NoContent
         .run(&state, move |uc, actor| uc.logout(actor))
         .await?;
     Ok(NoContent)
+}
+
+/// `GET /auth/me`: who the credential speaks for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// Its e-mail address.
+    pub email: String,
+    /// Its roles.
+    pub roles: Vec<String>,
+    /// `session`, `live_key` or `test_key` (`console` for the operator's own tools).
+    pub credential: String,
+    /// Its home organization: the top of what it reaches.
+    pub organization_id: Uuid,
+    /// That organization's name.
+    pub organization_name: String,
+}
+
+/// The caller: its user, roles, credential kind and home organization (where a client
+/// such as the dashboard starts).
+#[utoipa::path(tag = "auth", responses((status = 200, body = MeResponse), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[get("/auth/me")]
+pub async fn me(state: web::Data<State>, caller: Caller) -> Result<HttpResponse, Problem> {
+    let me = caller
+        .run(&state, move |uc, actor| {
+            let home = uc.get_organization_by_key(actor, actor.home.0)?;
+            Ok(MeResponse {
+                user_id: actor.user_uuid,
+                email: actor.email.as_str().to_owned(),
+                roles: actor.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                credential: match actor.credential {
+                    CredentialKind::Session { .. } => "session",
+                    CredentialKind::ApiKey {
+                        mode: ApiKeyMode::Live,
+                        ..
+                    } => "live_key",
+                    CredentialKind::ApiKey {
+                        mode: ApiKeyMode::Test,
+                        ..
+                    } => "test_key",
+                    CredentialKind::Console => "console",
+                }
+                .to_owned(),
+                organization_id: home.organization.uuid,
+                organization_name: home.organization.name.as_str().to_owned(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(me))
 }

@@ -1,17 +1,19 @@
 //! `/orgs/{org_id}/users` and `/users/{user_id}`.
 
+use super::created;
 use super::{ListResponse, NoContent};
 use crate::canonical::problem::Problem;
-use crate::extract::{check, field, nullable, parse_body, Caller, PageParams};
+use crate::extract::{check, field, nullable, parse_body, recorded_created, Caller, PageParams};
 use crate::State;
 use actix_web::{delete, get, patch, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::Role;
 use orgplane_domain::organization::PhoneNumber;
 use orgplane_domain::user::{
     Email, EmailPreferences, OrderPreviewSendPreference, Password, PasswordAttempt, UserName,
 };
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{FieldError, NewUser, UserPatch, UserView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -221,25 +223,36 @@ impl UpdateUser {
 }
 
 /// Create a user in an organization.
-#[utoipa::path(tag = "users", params(("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
-    responses((status = 201, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+#[utoipa::path(tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
+    responses((status = 201, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/users")]
 pub async fn create(
     state: web::Data<State>,
     caller: Caller,
     org: web::Path<Uuid>,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, Problem> {
     let org = org.into_inner();
-    let new = parse_body::<CreateUser>(body.into_inner())?.parse()?;
-    let view = caller
-        .run(&state, move |uc, actor| uc.create_user(actor, org, new))
-        .await?;
-    let location = format!("/users/{}", view.user.uuid);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(UserResponse::from(view)))
+    let body = body.into_inner();
+    let new = parse_body::<CreateUser>(body.clone())?.parse()?;
+    created(
+        &state,
+        caller,
+        &req,
+        &body,
+        render,
+        move |uc, actor, idem| uc.create_user(actor, org, new, idem),
+    )
+    .await
+}
+
+fn render(view: &UserView) -> RecordedResponse {
+    recorded_created(
+        format!("/users/{}", view.user.uuid),
+        &UserResponse::from(view.clone()),
+    )
 }
 
 /// List an organization's users.

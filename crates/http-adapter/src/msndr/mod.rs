@@ -11,7 +11,7 @@ pub mod organization;
 use crate::extract::BodyFault;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use orgplane_ports::usecase::{FieldError, ServiceError};
+use orgplane_ports::usecase::{Conflict, FieldError, ServiceError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -98,6 +98,9 @@ impl From<ServiceError> for MsndrError {
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Forbidden(d) => Self::new(StatusCode::FORBIDDEN, d.to_string()),
             ServiceError::Invalid(errors) => Self::invalid(&errors),
+            ServiceError::Conflict(c @ Conflict::IdempotencyKeyReused) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, c.to_string())
+            }
             ServiceError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.to_string()),
             ServiceError::Throttled { retry_after_secs } => Self::new(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -3,13 +3,14 @@
 
 use super::{ErrorBody, MsndrError};
 use crate::extract::{
-    field, json_object, not_null, nullable, parse_json, query, read_body, required, BodyError,
-    Caller,
+    field, idempotency, json_object, not_null, nullable, parse_json, query, read_body,
+    recorded_json, required, send_outcome, BodyError, Caller,
 };
 use crate::State;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use orgplane_domain::organization::*;
+use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{
     FieldError, FindOrganizations, OrganizationScope, OrganizationView, UserPatch,
 };
@@ -222,9 +223,18 @@ async fn body_of<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, MsndrError> {
+    Ok(raw_body_of(state, req, payload).await?.0)
+}
+
+/// The same, with the body's bytes (what an `Idempotency-Key` stands for).
+async fn raw_body_of<T: serde::de::DeserializeOwned>(
+    state: &State,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(T, web::Bytes), MsndrError> {
     let body = read_body(payload, state.body_limit_bytes).await?;
     let value = json_object(req, &body)?.ok_or(crate::extract::BodyFault::NotAnObject)?;
-    Ok(parse_json(value)?)
+    Ok((parse_json(value)?, body))
 }
 
 /// An integer id; any other form names nothing, like an unknown one.
@@ -238,8 +248,8 @@ fn key(raw: &str) -> Result<i64, MsndrError> {
 
 /// Create an organization (for anyone but a platform administrator: a sub-organization of
 /// the caller's organization).
-#[utoipa::path(tag = "msndr", request_body = CreateOrganization,
-    responses((status = 201, body = Organization), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)),
+#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422")), tag = "msndr", request_body = CreateOrganization,
+    responses((status = 201, body = Organization), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/v1/email/organizations")]
 pub async fn create(
@@ -248,15 +258,27 @@ pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, MsndrError> {
-    let new = body_of::<CreateOrganization>(&state, &req, payload)
-        .await?
-        .parse()?;
-    let (view, current) = caller
+    let (new, body) = raw_body_of::<CreateOrganization>(&state, &req, payload).await?;
+    let new = new.parse()?;
+    let idempotency = idempotency(&req, &body, render).map_err(|e| MsndrError::invalid(&[e]))?;
+    let outcome = caller
         .run(&state, move |uc, actor| {
-            Ok((uc.create_organization(actor, new)?, actor.current))
+            uc.create_organization(actor, new, idempotency)
         })
         .await?;
-    Ok(HttpResponse::Created().json(Organization::of(&view, current)))
+    Ok(send_outcome(outcome, render))
+}
+
+fn render(view: &OrganizationView) -> RecordedResponse {
+    // A new organization is never the caller's current one: that is its home until it
+    // picks another.
+    recorded_json(
+        StatusCode::CREATED,
+        &Organization {
+            current: false,
+            ..Organization::of(view, view.organization.id)
+        },
+    )
 }
 
 /// List the organizations the caller reaches (its own and everything below it), oldest

@@ -9,6 +9,7 @@ fn response(body: &str) -> RecordedResponse {
         status: 201,
         content_type: "application/json".into(),
         body: body.as_bytes().to_vec(),
+        location: Some(format!("/things/{body}")),
     }
 }
 

@@ -108,6 +108,12 @@ pub fn servers_are_found_by_organization_subtree_and_pool<S: Store>(make: &dyn F
         vec![s1.id, s2.id, s3.id]
     );
     assert_eq!(
+        ids(must(&store, |r| r
+            .servers_of_organizations(&[child.id, other.id]))),
+        vec![s3.id, s4.id]
+    );
+    assert!(must(&store, |r| r.servers_of_organizations(&[])).is_empty());
+    assert_eq!(
         ids(must(&store, |r| r.servers_using_pools(&[pool.id]))),
         vec![s1.id, s3.id]
     );

@@ -17,6 +17,8 @@ pub struct RecordedResponse {
     pub content_type: String,
     /// The body.
     pub body: Vec<u8>,
+    /// `Location`, for a create whose object has a URL of its own.
+    pub location: Option<String>,
 }
 
 impl std::fmt::Debug for RecordedResponse {

@@ -85,6 +85,11 @@ pub trait ServerRepository {
     ) -> StoreResult<Vec<Server>>;
     /// All servers of `organization`, by ascending key.
     fn servers_of(&mut self, organization: OrganizationId) -> StoreResult<Vec<Server>>;
+    /// All servers of these organizations, by ascending key.
+    fn servers_of_organizations(
+        &mut self,
+        organizations: &[OrganizationId],
+    ) -> StoreResult<Vec<Server>>;
     /// All servers of `root` and its descendants, by ascending key.
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>>;
     /// Servers (of any organization) sending through any of `pools`, by ascending key.

@@ -1,5 +1,6 @@
 //! API key management.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use chrono::{DateTime, Utc};
 use orgplane_domain::access::Actor;
@@ -25,7 +26,8 @@ pub trait ApiKeys: Send + Sync {
         user: Uuid,
         mode: ApiKeyMode,
         active_until: Option<DateTime<Utc>>,
-    ) -> ServiceResult<CreatedApiKey>;
+        idempotency: Option<Idempotency<CreatedApiKey>>,
+    ) -> ServiceResult<Outcome<CreatedApiKey>>;
     /// Lists a user's keys (never their values).
     fn list_api_keys(
         &self,

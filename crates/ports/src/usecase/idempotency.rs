@@ -32,3 +32,13 @@ pub enum Outcome<T> {
     /// Carried out before, under the same key: its recorded answer.
     Replayed(RecordedResponse),
 }
+
+impl<T> Outcome<T> {
+    /// What was carried out now; `None` for a replay.
+    pub fn done(self) -> Option<T> {
+        match self {
+            Self::Done(value) => Some(value),
+            Self::Replayed(_) => None,
+        }
+    }
+}

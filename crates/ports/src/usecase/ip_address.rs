@@ -1,5 +1,6 @@
 //! IP addresses.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::ip_address::{IpAddress, IpAddressPatch, NewIpAddress};
@@ -23,7 +24,8 @@ pub trait IpAddresses: Send + Sync {
         actor: &Actor,
         organization: Uuid,
         new: NewIpAddress,
-    ) -> ServiceResult<IpAddressView>;
+        idempotency: Option<Idempotency<IpAddressView>>,
+    ) -> ServiceResult<Outcome<IpAddressView>>;
     /// Lists an organization's addresses.
     fn list_ip_addresses(
         &self,

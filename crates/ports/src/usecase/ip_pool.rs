@@ -1,5 +1,6 @@
 //! IP pools and their memberships.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::ip_pool::{IpPool, IpPoolPatch, NewIpPool};
@@ -25,7 +26,8 @@ pub trait IpPools: Send + Sync {
         actor: &Actor,
         organization: Uuid,
         new: NewIpPool,
-    ) -> ServiceResult<IpPoolView>;
+        idempotency: Option<Idempotency<IpPoolView>>,
+    ) -> ServiceResult<Outcome<IpPoolView>>;
     /// Lists an organization's pools.
     fn list_ip_pools(
         &self,

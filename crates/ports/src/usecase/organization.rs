@@ -1,5 +1,6 @@
 //! Organization management.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::organization::{
@@ -72,7 +73,8 @@ pub trait Organizations: Send + Sync {
         &self,
         actor: &Actor,
         new: NewOrganization,
-    ) -> ServiceResult<OrganizationView>;
+        idempotency: Option<Idempotency<OrganizationView>>,
+    ) -> ServiceResult<Outcome<OrganizationView>>;
     /// Lists reachable organizations.
     fn list_organizations(
         &self,

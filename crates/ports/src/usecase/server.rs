@@ -1,5 +1,6 @@
 //! Mail servers.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::Actor;
 use orgplane_domain::page::Page;
@@ -38,7 +39,8 @@ pub trait Servers: Send + Sync {
         actor: &Actor,
         organization: Uuid,
         new: NewServer,
-    ) -> ServiceResult<ServerView>;
+        idempotency: Option<Idempotency<ServerView>>,
+    ) -> ServiceResult<Outcome<ServerView>>;
     /// Lists an organization's servers.
     fn list_servers(
         &self,

@@ -1,5 +1,6 @@
 //! User management.
 
+use super::{Idempotency, Outcome};
 use super::{PageRequest, ServiceResult};
 use orgplane_domain::access::{Actor, Role};
 use orgplane_domain::organization::PhoneNumber;
@@ -68,7 +69,8 @@ pub trait Users: Send + Sync {
         actor: &Actor,
         organization: Uuid,
         new: NewUser,
-    ) -> ServiceResult<UserView>;
+        idempotency: Option<Idempotency<UserView>>,
+    ) -> ServiceResult<Outcome<UserView>>;
     /// Lists the users of an organization.
     fn list_users(
         &self,
