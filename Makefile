@@ -4,7 +4,7 @@ CARGO ?= cargo
 EMAIL ?= admin@example.com
 PASSWORD ?= change-me-please
 
-.PHONY: run test lint bootstrap db-start db-stop build bench fuzz
+.PHONY: run test lint bootstrap db-start db-stop build bench fuzz cluster
 
 ## Serve on 127.0.0.1:8080, with a private PostgreSQL under .data/ unless DATABASE_URL is set.
 run:
@@ -45,3 +45,8 @@ bench: ; @scripts/bench.sh $(BENCH_ARGS)
 fuzz:
 	ORGPLANE_FUZZ_EXAMPLES=$${EXAMPLES:-200} ORGPLANE_FUZZ_SEED=$${SEED:-$$(date +%s)} \
 	$(CARGO) test -p orgplane-e2e --test e2e fuzz -- --nocapture
+
+## Scale-out on loopback: a primary, its streaming replica, PgBouncer (session mode) and two
+## serve processes; one process and the replica die mid-traffic (also part of make test).
+cluster:
+	$(CARGO) test -p orgplane-app --test cluster -- --nocapture

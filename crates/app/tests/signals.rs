@@ -2,80 +2,15 @@
 //! in flight are answered, new connections are refused, the process exits 0 within the
 //! shutdown timeout, and no acknowledged write is lost.
 
+mod support;
+
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use orgplane_test_postgres::TestDatabase;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
-
-fn orgplane(db: &TestDatabase) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_orgplane"));
-    c.args([
-        "--config-dir",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
-    ])
-    .env("DATABASE_URL", &db.url)
-    .env("ORGPLANE__SERVER__WORKERS", "2")
-    .env(
-        "ORGPLANE__SERVER__SHUTDOWN_TIMEOUT_SECS",
-        SHUTDOWN_TIMEOUT_SECS.to_string(),
-    )
-    .env("ORGPLANE__LOG__LEVEL", "warn")
-    .env_remove("RUST_LOG");
-    c
-}
-
-/// Bootstraps the platform and returns the administrator's key.
-fn bootstrap(db: &TestDatabase) -> String {
-    let out = orgplane(db)
-        .args(["admin", "bootstrap", "--email", "ops@example.com"])
-        .args(["--password", "correct horse battery", "--json"])
-        .output()
-        .expect("bootstrap");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let made: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    made["api_key"].as_str().unwrap().to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn serve(db: &TestDatabase, port: u16) -> Child {
-    let child = orgplane(db)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let started = Instant::now();
-    while ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
-        .call()
-        .is_err()
-    {
-        assert!(started.elapsed() < Duration::from_secs(30), "never served");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
-/// A fresh connection per request, so that no request rides on a kept-alive one.
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new()
-        .max_idle_connections(0)
-        .timeout(Duration::from_secs(30))
-        .build()
-}
+use support::{agent, bootstrap, free_port, orgplane, serve, SHUTDOWN_TIMEOUT_SECS};
 
 /// What became of one request.
 enum Outcome {
@@ -109,9 +44,9 @@ fn is_refused(t: &ureq::Transport) -> bool {
 fn stops_gracefully_on(signal: &str) {
     // Given a serving process, a request held in flight by a lock, and creates under way.
     let db = TestDatabase::new();
-    let key = bootstrap(&db);
+    let (key, _) = bootstrap(&db.url);
     let port = free_port();
-    let mut child = serve(&db, port);
+    let mut child = serve(orgplane(&db.url), port);
     let base = format!("http://127.0.0.1:{port}");
     let create = |name: &str, parent: Option<&str>| -> String {
         let r = agent()

@@ -134,6 +134,8 @@ impl PgStore {
     /// A replica connection, unless there is no replica or it failed moments ago.
     fn replica_checkout(&self) -> Option<Pooled> {
         let (replica, skip) = self.replica.as_ref()?;
+        // Start the work of this checkout with a clean record.
+        pool::connection_lost();
         let conn = if skip.pending() {
             None
         } else {
@@ -151,6 +153,16 @@ impl PgStore {
         };
         Checkouts::add(counter, 1);
         conn
+    }
+
+    /// A replica read was cut short by a lost connection: the replica is skipped for a
+    /// while, like one that cannot be reached, and the read counts as a fallback.
+    fn replica_lost_mid_read(&self) {
+        if let Some((_, skip)) = self.replica.as_ref() {
+            tracing::warn!("read replica lost during a read; reading from the primary");
+            skip.extend(REPLICA_BACKOFF);
+            Checkouts::add(&self.checkouts.replica_fallbacks, 1);
+        }
     }
 
     /// A pooled connection; waiting longer than the checkout timeout is "unavailable".
@@ -266,7 +278,7 @@ impl Store for PgStore {
 
     fn read_stale<T, E>(
         &self,
-        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+        mut work: impl FnMut(&mut dyn Repositories) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<StoreError>,
@@ -274,10 +286,14 @@ impl Store for PgStore {
         match self.replica_checkout() {
             Some(mut conn) => {
                 let result = work(&mut PgRepositories { conn: &mut conn.pg });
-                // A dead replica connection is dropped; the replica's pool tests every
-                // checkout, so no sweep is needed there.
                 if pool::connection_lost() {
+                    // The replica went away under the read: the connection is dropped
+                    // (its pool tests every checkout, so no sweep is needed there), and
+                    // the read, which changed nothing, runs again on the primary.
                     conn.answers();
+                    drop(conn);
+                    self.replica_lost_mid_read();
+                    return self.read(work);
                 }
                 result
             }

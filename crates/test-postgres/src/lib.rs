@@ -12,6 +12,9 @@
 //! Migrations run once, into a template database; every test database is a cheap copy of
 //! it (`CREATE DATABASE ... TEMPLATE`).
 
+mod bouncer;
+
+pub use bouncer::Bouncer;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -381,6 +384,11 @@ impl Cluster {
         let mut pg_ctl = self.pg_ctl();
         pg_ctl.args(["-m", "immediate", "-w", "stop"]);
         run(pg_ctl, "pg_ctl stop");
+    }
+
+    /// The directory of the cluster's Unix socket (it listens on nothing else).
+    pub fn socket_dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The URL of database `db` in this cluster.

@@ -95,7 +95,7 @@ impl<S: Store> Services<S> {
     /// replica if there is one (see [`Store::read_stale`]): reports and lists.
     fn read_stale<T>(
         &self,
-        work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
+        work: impl FnMut(&mut dyn Repositories) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
         self.store.read_stale(work)
     }

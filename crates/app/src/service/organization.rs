@@ -275,7 +275,7 @@ impl<S: Store> Organizations for Services<S> {
         self.read_stale(|r| {
             let filter = OrganizationFilter {
                 within: (!actor.is_platform_admin()).then_some(actor.home),
-                parent: parent.map(|p| p.id),
+                parent: parent.as_ref().map(|p| p.id),
                 terms: query
                     .search
                     .as_ref()
@@ -301,7 +301,7 @@ impl<S: Store> Organizations for Services<S> {
         self.read_stale(|r| {
             let parent = match query.scope {
                 OrganizationScope::Reach => None,
-                OrganizationScope::ChildrenOf(_) => named,
+                OrganizationScope::ChildrenOf(_) => named.clone(),
                 OrganizationScope::ChildrenOfHome => {
                     Some(r.organization(actor.home)?.ok_or(ServiceError::NotFound)?)
                 }

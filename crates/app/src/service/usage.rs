@@ -23,7 +23,7 @@ impl<S: Store> Usage for Services<S> {
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
             let records = r.usage_in_month(&ids, month)?;
             Ok(orgs
-                .into_iter()
+                .iter()
                 .map(|org| {
                     let sent = records
                         .iter()

@@ -92,10 +92,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Like [`Store::read`], for reads that may lag behind the latest writes by the
     /// replication delay (reports, lists): served by a read replica when there is one and
-    /// it answers, else exactly like `read`.
+    /// it answers, else exactly like `read`. `work` may run twice: a read cut short by
+    /// the replica's loss runs again on the primary.
     fn read_stale<T, E>(
         &self,
-        work: impl FnOnce(&mut dyn Repositories) -> Result<T, E>,
+        work: impl FnMut(&mut dyn Repositories) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<StoreError>,
