@@ -1,13 +1,14 @@
 -- pgbench floor D of PostGrid's GET /print-mail/v1/sub_organizations?limit=10 (seed 001):
 -- the credential check, the caller's home organization's children counted (the answer's
 -- total_count) and their first page by offset, and this month's usage of that page
--- (-D parent=<home id> keyhash=..). Written while the route was being built: an
--- approximation of its SQL, to be kept in step with it.
+-- (-D parent=<home id> keyhash=..): the route's SQL, kept in step with it.
 -- The credential check every request makes: the key and the user it acts as.
 SELECT k.*, u.* FROM api_keys k
   LEFT JOIN users u ON u.id = k.user_id AND u.deleted_at IS NULL
   WHERE k.key_hash = decode(:keyhash, 'hex');
-SELECT count(*) FROM organizations WHERE deleted_at IS NULL AND parent_id = :parent;
+-- The total: the children kept counted beside the parent (organization_counts).
+SELECT c.children FROM organization_counts c JOIN organizations o ON o.id = c.organization_id
+  WHERE o.id = :parent AND o.deleted_at IS NULL AND o.path @> ARRAY[:parent]::int8[];
 SELECT id, uuid, name, permalink, domain, address, city, zip, country, country_code, phone,
        time_zone, parent_id, parent_uuid, path, monthly_limit, customizations, suspended_at,
        suspended_by, created_at, updated_at

@@ -67,3 +67,33 @@ fn a_list_costs_the_same_whatever_parents_its_items_have() {
     };
     assert_eq!(per_request, 2.0, "no look-up per parent");
 }
+
+#[test]
+fn live_statistics_cost_four_statements_whatever_the_servers() {
+    // Given an organization with three servers that sent and queued.
+    let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
+    let t = app.tenant("Acme", None, "admin");
+    for ip in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        let infra = app.infrastructure(&t.key, &t.org, ip);
+        let events = json!({"events": [
+            {"server_id": infra.server, "type": "sent", "ip_address": ip, "count": 5},
+            {"server_id": infra.server, "type": "queued", "count": 2},
+        ]});
+        assert_eq!(app.post("/events", &t.key, events).status, 200);
+    }
+    let path = format!("/orgs/{}/statistics", t.org);
+    for _ in 0..3 {
+        assert_eq!(app.get(&path, &t.key).status, 200);
+    }
+    let Some(per_request) = statements_per_request(&app, 20, || {
+        let r = app.get(&path, &t.key);
+        assert_eq!(r.body["statistics"]["total_sent"], 15, "{}", r.text);
+        assert_eq!(r.body["statistics"]["total_queued_count"], 6);
+    }) else {
+        eprintln!("pg_stat_statements is not loaded on this server: not counted");
+        return;
+    };
+    // The credential, the organization, its servers with their queues and windows in
+    // one statement, its addresses.
+    assert_eq!(per_request, 4.0);
+}

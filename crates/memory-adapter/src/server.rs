@@ -129,6 +129,28 @@ impl ServerRepository for State {
         ))
     }
 
+    fn server_figures(
+        &mut self,
+        organization: OrganizationId,
+        since: i64,
+    ) -> StoreResult<Vec<ServerFigures>> {
+        let servers = self.servers_of(organization)?;
+        let ids: Vec<_> = servers.iter().map(|s| s.id).collect();
+        let queued = self.queue_sizes(&ids)?;
+        let sent = self.sent_since(&ids, since)?;
+        let of = |counts: &[(ServerId, u64)], id| {
+            counts.iter().find(|(s, _)| *s == id).map_or(0, |(_, n)| *n)
+        };
+        Ok(servers
+            .into_iter()
+            .map(|server| ServerFigures {
+                queued: of(&queued, server.id),
+                sent: of(&sent, server.id),
+                server,
+            })
+            .collect())
+    }
+
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {
         let within: Vec<OrganizationId> = self
             .organizations

@@ -1,6 +1,8 @@
 //! Organizations in PostgreSQL.
 
-use crate::schema::{ip_addresses, ip_pool_addresses, ip_pools, organizations, servers, users};
+use crate::schema::{
+    ip_addresses, ip_pool_addresses, ip_pools, organization_counts, organizations, servers, users,
+};
 use crate::{corrupt, like_pattern, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -144,6 +146,54 @@ fn filtered(filter: &OrganizationFilter) -> organizations::BoxedQuery<'static, d
     query
 }
 
+impl PgRepositories<'_> {
+    /// How many live organizations lie `within` one (itself included) and/or under
+    /// `parent` (its children), from the counts kept beside them
+    /// (`organization_counts`, see its migration): one indexed look-up at any size.
+    fn counted(
+        &mut self,
+        within: Option<OrganizationId>,
+        parent: Option<OrganizationId>,
+    ) -> StoreResult<u64> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        let n: Option<i64> = match (within, parent) {
+            // Children of a parent inside the subtree (none if it lies outside).
+            (within, Some(parent)) => organization_counts::table
+                .inner_join(
+                    organizations::table
+                        .on(organizations::id.eq(organization_counts::organization_id)),
+                )
+                .filter(organizations::id.eq(parent.0).and(live()))
+                // Every path holds its own organization: no subtree, no condition.
+                .filter(organizations::path.contains(vec![within.map_or(parent.0, |w| w.0)]))
+                .select(organization_counts::children)
+                .first(self.conn)
+                .optional()
+                .map_err(store_error)?,
+            // A subtree: its root and everything below, if the root is live.
+            (Some(root), None) => organization_counts::table
+                .inner_join(
+                    organizations::table
+                        .on(organizations::id.eq(organization_counts::organization_id)),
+                )
+                .filter(organizations::id.eq(root.0).and(live()))
+                .select(sql::<BigInt>("organization_counts.descendants + 1"))
+                .first(self.conn)
+                .optional()
+                .map_err(store_error)?,
+            // Everything: row 0.
+            (None, None) => organization_counts::table
+                .find(0_i64)
+                .select(organization_counts::descendants)
+                .first(self.conn)
+                .optional()
+                .map_err(store_error)?,
+        };
+        Ok(n.map_or(0, |n| n.max(0) as u64))
+    }
+}
+
 impl OrganizationRepository for PgRepositories<'_> {
     fn insert_organization(&mut self, new: InsertOrganization) -> StoreResult<Organization> {
         let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Int8>(
@@ -270,6 +320,10 @@ impl OrganizationRepository for PgRepositories<'_> {
     }
 
     fn count_organizations(&mut self, filter: &OrganizationFilter) -> StoreResult<u64> {
+        if filter.terms.is_empty() {
+            return self.counted(filter.within, filter.parent);
+        }
+        // Words to find: the trigram index narrows the rows, which are counted.
         filtered(filter)
             .count()
             .get_result::<i64>(self.conn)

@@ -201,6 +201,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    organization_counts (organization_id) {
+        organization_id -> Int8,
+        children -> Int8,
+        descendants -> Int8,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key_hash) {
         user_id -> Int8,
         key_hash -> Bytea,
@@ -237,4 +245,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sent_totals,
     monthly_usage,
     idempotency_keys,
+    organization_counts,
 );

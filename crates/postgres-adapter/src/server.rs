@@ -1,6 +1,6 @@
 //! Mail servers in PostgreSQL.
 
-use crate::schema::{organizations, servers};
+use crate::schema::{organizations, server_queues, servers};
 use crate::{corrupt, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -220,6 +220,44 @@ impl ServerRepository for PgRepositories<'_> {
             .load(self.conn)
             .map_err(store_error)
             .and_then(rows)
+    }
+
+    fn server_figures(
+        &mut self,
+        organization: OrganizationId,
+        since: i64,
+    ) -> StoreResult<Vec<ServerFigures>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        // One statement: the servers, their queue rows, and a sum over each one's seconds
+        // in the window (its primary key's range).
+        let sent = sql::<BigInt>(
+            "coalesce((SELECT sum(ss.sent) FROM sent_seconds ss \
+             WHERE ss.server_id = servers.id AND ss.second >= ",
+        )
+        .bind::<BigInt, _>(since)
+        .sql("), 0)::int8");
+        let found: Vec<(ServerRow, Option<i64>, i64)> = servers::table
+            .left_join(server_queues::table.on(server_queues::server_id.eq(servers::id)))
+            .filter(servers::organization_id.eq(organization.0).and(live()))
+            .order(servers::id.asc())
+            .select((
+                ServerRow::as_select(),
+                server_queues::queued.nullable(),
+                sent,
+            ))
+            .load(self.conn)
+            .map_err(store_error)?;
+        found
+            .into_iter()
+            .map(|(row, queued, sent)| {
+                Ok(ServerFigures {
+                    server: Server::try_from(row)?,
+                    queued: queued.unwrap_or(0).max(0) as u64,
+                    sent: sent.max(0) as u64,
+                })
+            })
+            .collect()
     }
 
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {

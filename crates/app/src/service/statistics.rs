@@ -16,11 +16,11 @@ impl<S: Store> Reports for Services<S> {
         let now = self.clock.now();
         let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let servers = r.servers_of(org.id)?;
-            let ids: Vec<_> = servers.iter().map(|s| s.id).collect();
-            let queued: HashMap<_, _> = r.queue_sizes(&ids)?.into_iter().collect();
             let since = window_start(now, LIVE_WINDOW_SECS);
-            let sent: HashMap<_, _> = r.sent_since(&ids, since)?.into_iter().collect();
+            let figures = r.server_figures(org.id, since)?;
+            let queued: HashMap<_, _> = figures.iter().map(|f| (f.server.id, f.queued)).collect();
+            let sent: HashMap<_, _> = figures.iter().map(|f| (f.server.id, f.sent)).collect();
+            let servers: Vec<_> = figures.into_iter().map(|f| f.server).collect();
             let addresses = r.ip_addresses_of(org.id)?;
             Ok(statistics::assemble(
                 &org, &servers, &queued, &sent, addresses,

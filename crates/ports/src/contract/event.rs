@@ -201,6 +201,24 @@ pub fn per_second_counts_are_read_by_window_and_pruned<S: Store>(make: &dyn Fn()
         vec![(s.server.id, 14)]
     );
     assert_eq!(must(&store, |r| r.sent_since(&[s.server.id], 71)), vec![]);
+    // The statistics' one read: each server with its queue and its window, by key; a
+    // server with no counters shows zeros.
+    must(&store, |r| {
+        r.record_counters(&batch(
+            &s.server,
+            s.pool,
+            s.address,
+            70,
+            0,
+            QueueChange::default().then(5),
+        ))
+    });
+    let figures = must(&store, |r| r.server_figures(s.server.organization_id, 50));
+    let shown: Vec<_> = figures
+        .iter()
+        .map(|f| (f.server.id, f.queued, f.sent))
+        .collect();
+    assert_eq!(shown, vec![(s.server.id, 5, 14), (s.other.id, 0, 0)]);
     assert_eq!(must(&store, |r| r.prune_sent_seconds(50)), 1);
     assert_eq!(
         must(&store, |r| r.sent_since(&[s.server.id], 0)),

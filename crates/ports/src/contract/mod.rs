@@ -88,6 +88,7 @@ macro_rules! store_contract_tests {
             idempotency_keys_are_claimed_once_and_expire,
             a_duplicate_request_waits_for_the_first,
             organizations_are_counted_and_paged_by_offset,
+            counts_follow_creates_and_deletes_at_every_depth,
             users_are_counted_per_organization_and_found_by_terms,
             security_facts_count_only_the_live_subtree
         );

@@ -59,6 +59,49 @@ pub fn organizations_are_counted_and_paged_by_offset<S: Store>(make: &dyn Fn() -
     );
 }
 
+/// Counts without words follow every change: creates at any depth, a subtree deleted,
+/// children of a parent inside or outside a subtree.
+pub fn counts_follow_creates_and_deletes_at_every_depth<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let count = |within: Option<&Organization>, parent: Option<&Organization>| {
+        must(&store, |r| {
+            r.count_organizations(&OrganizationFilter {
+                within: within.map(|o| o.id),
+                parent: parent.map(|o| o.id),
+                ..Default::default()
+            })
+        })
+    };
+    // Given two trees: Top > (A > (A1, A2), B), and Other.
+    let top = insert_org(&store, "Top", None);
+    let a = insert_org(&store, "A", Some(&top));
+    let a1 = insert_org(&store, "A1", Some(&a));
+    insert_org(&store, "A2", Some(&a));
+    let b = insert_org(&store, "B", Some(&top));
+    let other = insert_org(&store, "Other", None);
+    assert_eq!(count(None, None), 6);
+    assert_eq!(count(Some(&top), None), 5);
+    assert_eq!(count(Some(&a), None), 3);
+    assert_eq!(count(Some(&a1), None), 1);
+    assert_eq!(count(None, Some(&top)), 2);
+    assert_eq!(count(Some(&top), Some(&a)), 2);
+    assert_eq!(count(Some(&b), Some(&a)), 0, "a parent outside the subtree");
+    assert_eq!(count(Some(&other), None), 1);
+
+    // When A's subtree is deleted, and a child is added to B.
+    must(&store, |r| r.delete_organization_subtree(a.id, t(1)));
+    insert_org(&store, "B1", Some(&b));
+
+    // Then every count moved by exactly what changed.
+    assert_eq!(count(None, None), 4);
+    assert_eq!(count(Some(&top), None), 3);
+    assert_eq!(count(None, Some(&top)), 1);
+    assert_eq!(count(Some(&a), None), 0, "a deleted root counts nothing");
+    assert_eq!(count(None, Some(&a)), 0);
+    assert_eq!(count(Some(&top), Some(&b)), 1);
+    assert_eq!(count(Some(&other), None), 1);
+}
+
 /// Users are counted per home organization and found by words of their address or name.
 pub fn users_are_counted_per_organization_and_found_by_terms<S: Store>(make: &dyn Fn() -> S) {
     let store = make();

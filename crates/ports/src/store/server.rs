@@ -11,6 +11,17 @@ use orgplane_domain::server::{
 use orgplane_domain::suspension::Suspension;
 use uuid::Uuid;
 
+/// A live server with its figures now: what the live statistics show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerFigures {
+    /// The server.
+    pub server: Server,
+    /// Messages in its queue.
+    pub queued: u64,
+    /// Messages it sent from the window's first second on.
+    pub sent: u64,
+}
+
 /// A server to insert.
 #[derive(Debug, Clone)]
 pub struct InsertServer {
@@ -90,6 +101,13 @@ pub trait ServerRepository {
         &mut self,
         organizations: &[OrganizationId],
     ) -> StoreResult<Vec<Server>>;
+    /// The servers of `organization` by ascending key, each with its queue size and what
+    /// it sent from second `since` (Unix time) on: one read for the live statistics.
+    fn server_figures(
+        &mut self,
+        organization: OrganizationId,
+        since: i64,
+    ) -> StoreResult<Vec<ServerFigures>>;
     /// All servers of `root` and its descendants, by ascending key.
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>>;
     /// Servers (of any organization) sending through any of `pools`, by ascending key.
