@@ -1,5 +1,8 @@
 DROP INDEX organizations_parent;
 CREATE INDEX organizations_parent ON organizations (parent_id) WHERE deleted_at IS NULL;
+DROP TRIGGER organizations_never_removed ON organizations;
+DROP TRIGGER organizations_never_undeleted ON organizations;
+DROP FUNCTION organization_counts_refuse();
 DROP TRIGGER organizations_counted_delete ON organizations;
 DROP TRIGGER organizations_counted_insert ON organizations;
 DROP FUNCTION organization_counts_deleted();

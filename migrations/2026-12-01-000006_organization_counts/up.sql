@@ -7,6 +7,10 @@
 -- excluded). Row 0 stands for "all": its children are the top-level organizations, its
 -- descendants every live organization. Statement-level triggers keep them, so a bulk
 -- insert costs one update per statement, whatever writes the rows.
+-- Organizations written while this runs would be missed by the first count: writers wait
+-- (the migration is one transaction; readers carry on).
+LOCK TABLE organizations IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE organization_counts (
     organization_id  BIGINT PRIMARY KEY,
     children         BIGINT NOT NULL CHECK (children >= 0),
@@ -33,7 +37,6 @@ FROM (SELECT a, count(*) AS n FROM organizations o, unnest(o.path) AS a
       WHERE o.deleted_at IS NULL AND a <> o.id GROUP BY a) d
 WHERE c.organization_id = d.a;
 $$;
-SELECT organization_counts_rebuild();
 
 -- Adds `sign` per occurrence: to `children` of each of `parents`, to `descendants` of each
 -- of `ancestors`, and to row 0 (`top` top-level organizations among `total`). The rows are
@@ -106,6 +109,21 @@ FOR EACH STATEMENT EXECUTE FUNCTION organization_counts_inserted();
 CREATE TRIGGER organizations_counted_delete AFTER UPDATE ON organizations
 REFERENCING OLD TABLE AS old_organizations NEW TABLE AS new_organizations
 FOR EACH STATEMENT EXECUTE FUNCTION organization_counts_deleted();
+
+-- The counts know two changes only, a new organization and a soft delete: anything else
+-- that would change what is live is refused rather than silently miscounted.
+CREATE FUNCTION organization_counts_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'organizations are soft-deleted for good: % of organization %', TG_OP, OLD.id;
+END $$;
+CREATE TRIGGER organizations_never_undeleted BEFORE UPDATE ON organizations
+FOR EACH ROW WHEN (OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL)
+EXECUTE FUNCTION organization_counts_refuse();
+CREATE TRIGGER organizations_never_removed BEFORE DELETE ON organizations
+FOR EACH ROW WHEN (OLD.deleted_at IS NULL)
+EXECUTE FUNCTION organization_counts_refuse();
+
+SELECT organization_counts_rebuild();
 
 -- A parent's children in key order straight from the index: a page of a million children
 -- was a sort of all of them (14 ms a request at 10^6).

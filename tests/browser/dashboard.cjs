@@ -23,6 +23,7 @@ const SIBLING = env('ORGPLANE_SIBLING');
 const SIBLING_NAME = env('ORGPLANE_SIBLING_NAME');
 const OUT = env('ORGPLANE_OUT');
 const MULTI_POOL_IPV4 = env('ORGPLANE_MULTI_POOL_IPV4');
+const PLATFORM_KEY = env('ORGPLANE_PLATFORM_KEY');
 
 const problems = [];
 const check = (ok, message) => {
@@ -65,6 +66,8 @@ async function main() {
   });
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // The suite runs many tests at once on a small machine: generous waits, exact checks.
+  page.setDefaultTimeout(60000);
   // Chromium reports every answer of 400 or more as a console error. The steps that
   // expect one (a wrong password, a wrong key, a sibling's id) allow exactly one each.
   let expectedHttpErrors = 0;
@@ -262,6 +265,10 @@ async function main() {
   await page.goto(`${BASE}/dashboard#/org/${SIBLING}`);
   await page.waitForSelector('h1:has-text("Not found")');
   check(!(await siblingShown()), 'the sibling tenant shows on its own page');
+  allowHttpError();
+  await page.goto(`${BASE}/dashboard#/tree/${SIBLING}`);
+  await page.waitForSelector('h1:has-text("Not found")');
+  check(!(await siblingShown()), "the sibling tenant shows as a tree");
 
   // 200 % zoom: a 640 px wide window reflows without a page-wide scrollbar.
   await page.setViewportSize({ width: 640, height: 900 });
@@ -287,6 +294,24 @@ async function main() {
   await page.click('#key-form button[type=submit]');
   await page.waitForSelector('#tree tbody tr');
   check(!(await siblingShown()), 'the sibling tenant shows to the key');
+
+  // The platform's operator sees every tenant: one tree per top-level organization.
+  await page.click('#sign-out');
+  await page.waitForSelector('#key-form');
+  check((await page.textContent('#view [role=alert]')) === 'You are signed out.', 'the sign-out message stays');
+  await page.fill('#api-key', PLATFORM_KEY);
+  await page.click('#key-form button[type=submit]');
+  await page.waitForSelector('#tree tbody tr');
+  await settle(page, 'forest', async () => {
+    const forest = (await api(PLATFORM_KEY, '/orgs/tree')).body;
+    const rows = await cells(page, '#tree tbody tr', 'data-org-id');
+    const wrong = [];
+    if (rows.length !== forest.organizations.length) wrong.push(`${rows.length} rows, the API ${forest.organizations.length}`);
+    if (forest.organizations.filter((o) => o.depth === 0).length < 3) wrong.push('fewer than 3 top-level organizations');
+    figures.operator_tree_rows = rows.length;
+    return wrong;
+  });
+  check((await page.content()).includes(SIBLING_NAME), "the operator does not see every tenant");
 
   check(expectedHttpErrors === 0, `${expectedHttpErrors} expected error answers never came`);
   await browser.close();

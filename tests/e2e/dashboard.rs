@@ -73,6 +73,40 @@ fn the_tree_lists_the_subtree_depth_first_with_each_organizations_own_figures() 
 }
 
 #[test]
+fn the_reach_tree_is_the_home_tree_for_a_tenant_and_every_tree_for_the_operator() {
+    let app = TestApp::spawn();
+    let acme = app.tenant("Acme", None, "admin");
+    let globex = app.tenant("Globex", None, "admin");
+    app.create_org(&acme.key, json!({"name": "Team", "parent_id": acme.org}));
+    let names = |key: &str| -> Vec<(String, u64)> {
+        let r = app.get("/orgs/tree", key);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["organization_id"], Value::Null);
+        r.body["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().unwrap().to_owned(),
+                    o["depth"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names(&acme.key), [("Acme".into(), 0), ("Team".into(), 1)]);
+    assert_eq!(names(&globex.key), [("Globex".into(), 0)]);
+    let all = names(&app.admin_key);
+    for top in ["Acme", "Globex"] {
+        assert!(all.contains(&(top.to_owned(), 0)), "{all:?}");
+    }
+    assert!(all.contains(&("Team".to_owned(), 1)));
+    let limited = app.get("/orgs/tree?limit=1", &app.admin_key);
+    assert_eq!(limited.body["truncated"], true);
+    app.get("/orgs/tree?limit=0", &acme.key).assert_problem(400);
+}
+
+#[test]
 fn a_bad_tree_limit_is_refused_and_changes_nothing() {
     let app = TestApp::spawn();
     let acme = app.tenant("Acme", None, "admin");
@@ -119,6 +153,11 @@ fn the_dashboard_and_its_assets_are_served_from_the_binary() {
     let etag = page.header("etag").unwrap().to_owned();
     let again = app.raw("GET", "/dashboard", &[("If-None-Match", &etag)], b"");
     assert_eq!(again.status, 304);
+    let weak = format!("\"other\", W/{etag}");
+    let listed = app.raw("GET", "/dashboard", &[("If-None-Match", &weak)], b"");
+    assert_eq!(listed.status, 304, "a weak tag in a list matches");
+    let stale = app.raw("GET", "/dashboard", &[("If-None-Match", "\"old\"")], b"");
+    assert_eq!(stale.status, 200);
     for (asset, kind) in [
         ("dashboard.js", "text/javascript"),
         ("dashboard.css", "text/css"),
@@ -262,6 +301,7 @@ fn the_dashboard_shows_in_chromium_what_the_api_shows_and_nothing_of_a_sibling()
         .env("ORGPLANE_SIBLING", &globex.org)
         .env("ORGPLANE_SIBLING_NAME", "Globex Sibling")
         .env("ORGPLANE_MULTI_POOL_IPV4", "192.0.2.10")
+        .env("ORGPLANE_PLATFORM_KEY", &app.admin_key)
         .env("ORGPLANE_OUT", &out_dir)
         .output()
         .expect("node runs");

@@ -84,6 +84,7 @@ fn the_openapi_document_lists_every_route_and_docs_render_it() {
         ("/ip_addresses/{ip_address_id}", &["get", "patch", "delete"]),
         ("/orgs/{org_id}/statistics", &["get"]),
         ("/orgs/{org_id}/tree", &["get"]),
+        ("/orgs/tree", &["get"]),
         ("/orgs/{org_id}/ip_allocation", &["get"]),
         ("/orgs/{org_id}/consumption", &["get"]),
         ("/events", &["post"]),

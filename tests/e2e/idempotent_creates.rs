@@ -226,3 +226,54 @@ fn a_malformed_key_is_refused_in_each_surfaces_shape_and_changes_nothing() {
     );
     assert_eq!(app.fingerprint_except(&["access_log"]), before);
 }
+
+#[test]
+fn a_replay_goes_only_to_a_caller_who_may_make_the_request_now() {
+    // Given a live key that created an API key (its value is in the recorded answer).
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let test_key = app.create_key(&t.key, &t.user, json!({"mode": "test"}));
+    let path = format!("/users/{}/api_keys", t.user);
+    let body = json!({"mode": "live"});
+    let first = post(&app, &t.key, &path, "mint-1", &body);
+    assert_eq!(first.status, 201, "{}", first.text);
+    let before = app.fingerprint_except(&["access_log", "api_keys"]);
+
+    // When the same user's test-mode key sends the same request with the same key.
+    let replay = post(&app, &test_key, &path, "mint-1", &body);
+
+    // Then it is refused as any test key's change is, and learns nothing.
+    replay.assert_problem(403);
+    assert!(!replay.text.contains(first.body["value"].as_str().unwrap()));
+    assert_eq!(app.fingerprint_except(&["access_log", "api_keys"]), before);
+
+    // And a member (no right to create users) replaying an admin's user create is refused
+    // too, even with a key of its own that it never used.
+    let member = app.create_user(&t.key, &t.org, "member@acme.example", "member");
+    let member_key = app.create_key(&t.key, &member, json!({}));
+    let users = format!("/orgs/{}/users", t.org);
+    let user = json!({"email": "x@acme.example", "name": "X", "password": "correct horse battery", "roles": ["viewer"]});
+    post(&app, &member_key, &users, "mint-2", &user).assert_problem(403);
+}
+
+#[test]
+fn one_key_on_two_routes_is_refused() {
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let first = post(
+        &app,
+        &t.key,
+        &format!("/orgs/{}/servers", t.org),
+        "k",
+        &json!({"name": "S"}),
+    );
+    assert_eq!(first.status, 201, "{}", first.text);
+    let other = post(
+        &app,
+        &t.key,
+        &format!("/orgs/{}/ip_pools", t.org),
+        "k",
+        &json!({"name": "S"}),
+    );
+    assert_eq!(other.status, 422, "{}", other.text);
+}

@@ -572,3 +572,62 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         .assert_problem(415);
     assert_eq!(app.fingerprint(), before);
 }
+
+/// The kept organization counts, compared with a count made now: how many rows differ.
+fn counts_astray(app: &TestApp) -> i64 {
+    app.query_count(
+        "WITH live AS (SELECT * FROM organizations WHERE deleted_at IS NULL), \
+         truth AS ( \
+           SELECT l.id, \
+                  (SELECT count(*) FROM live c WHERE c.parent_id = l.id) AS children, \
+                  (SELECT count(*) FROM live d WHERE d.path @> ARRAY[l.id] AND d.id <> l.id) AS descendants \
+           FROM live l \
+           UNION ALL SELECT 0, (SELECT count(*) FROM live WHERE parent_id IS NULL), (SELECT count(*) FROM live)) \
+         SELECT count(*) AS n FROM truth t LEFT JOIN organization_counts c ON c.organization_id = t.id \
+         WHERE c.children IS DISTINCT FROM t.children OR c.descendants IS DISTINCT FROM t.descendants",
+    )
+}
+
+#[test]
+fn organization_counts_follow_bulk_writes_and_refuse_what_they_cannot_follow() {
+    // Given organizations made through the API, and more written by SQL in one statement
+    // each (a parent and its child together), as a bulk load would.
+    let app = TestApp::spawn();
+    let t = app.tenant("Acme", None, "admin");
+    let team = app.create_org(&t.key, json!({"name": "Team"}))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_org(&t.key, json!({"name": "Squad", "parent_id": team}));
+    app.execute_sql(
+        "WITH ids AS (SELECT nextval('organizations_id_seq') AS p, nextval('organizations_id_seq') AS c) \
+         INSERT INTO organizations (id, uuid, name, permalink, parent_id, parent_uuid, path, customizations, created_at, updated_at) \
+         SELECT p, gen_random_uuid(), 'Bulk parent', 'bulk-parent', NULL, NULL::uuid, ARRAY[p], '{}'::jsonb, now(), now() FROM ids \
+         UNION ALL \
+         SELECT c, gen_random_uuid(), 'Bulk child', 'bulk-child', p, NULL::uuid, ARRAY[p, c], '{}'::jsonb, now(), now() FROM ids",
+    );
+    assert_eq!(counts_astray(&app), 0, "after the bulk insert");
+
+    // When a subtree is deleted through the API, and two organizations in one statement.
+    app.delete(&format!("/orgs/{team}?cascade=true"), &t.key);
+    app.execute_sql("UPDATE organizations SET deleted_at = now() WHERE name LIKE 'Bulk %'");
+    assert_eq!(counts_astray(&app), 0, "after the deletes");
+
+    // Then bringing one back, or removing a live one (nothing refers to it), is refused,
+    // not miscounted.
+    app.execute_sql(
+        "INSERT INTO organizations (id, uuid, name, permalink, path, customizations, created_at, updated_at) \
+         SELECT n, gen_random_uuid(), 'Solo', 'solo', ARRAY[n], '{}', now(), now() \
+         FROM (SELECT nextval('organizations_id_seq') AS n) s",
+    );
+    for sql in [
+        "UPDATE organizations SET deleted_at = NULL WHERE name = 'Bulk child'",
+        "DELETE FROM organizations WHERE name = 'Solo'",
+    ] {
+        let mut conn = app.connect();
+        use diesel::RunQueryDsl;
+        let refused = diesel::sql_query(sql).execute(&mut conn);
+        assert!(refused.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(counts_astray(&app), 0);
+}

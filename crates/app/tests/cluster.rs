@@ -206,6 +206,10 @@ fn two_processes_behind_pgbouncer_lose_nothing_when_one_dies_with_the_replica() 
         "every acknowledged create is stored, once"
     );
     assert!(tally.acknowledged.len() > 20, "the load ran: {tally:?}");
+    assert!(
+        tally.retried > 0,
+        "creates meant for the dead process went to the other"
+    );
     assert_eq!(
         read_failures.load(Ordering::Relaxed),
         0,

@@ -226,6 +226,17 @@ impl Actor {
         self.roles.contains(&Role::PlatformAdmin)
     }
 
+    /// Whether the request came with a test-mode API key.
+    pub fn is_test_mode(&self) -> bool {
+        matches!(
+            self.credential,
+            CredentialKind::ApiKey {
+                mode: ApiKeyMode::Test,
+                ..
+            }
+        )
+    }
+
     /// Whether `org` is within the actor's reach.
     pub fn reaches(&self, org: &Organization) -> bool {
         self.is_platform_admin() || org.is_within(self.home)
@@ -233,15 +244,7 @@ impl Actor {
 
     /// Whether any of the actor's roles grants `permission` (reach aside).
     pub fn holds(&self, permission: Permission) -> Result<(), Denied> {
-        if permission.is_write()
-            && matches!(
-                self.credential,
-                CredentialKind::ApiKey {
-                    mode: ApiKeyMode::Test,
-                    ..
-                }
-            )
-        {
+        if permission.is_write() && self.is_test_mode() {
             return Err(Denied::TestKey);
         }
         if self.roles.iter().any(|r| r.allows(permission)) {

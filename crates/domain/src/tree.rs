@@ -50,23 +50,29 @@ pub struct TreeInputs {
     pub sent_this_month: HashMap<OrganizationId, u64>,
 }
 
-/// The tree under `root`, depth first: every organization right after its parent,
-/// siblings by name (then id, for equal names).
+/// The tree under `root` (`None`: the forest of every top-level organization), depth
+/// first: every organization right after its parent, siblings by name (then id, for
+/// equal names).
 pub fn assemble(
-    root: OrganizationId,
+    root: Option<OrganizationId>,
     month: Month,
     price: OveragePrice,
     inputs: TreeInputs,
 ) -> Vec<TreeNode> {
     let mut children: HashMap<Option<OrganizationId>, Vec<&Organization>> = HashMap::new();
-    let mut root_org = None;
+    let mut roots = Vec::new();
     for org in &inputs.organizations {
-        if org.id == root {
-            root_org = Some(org);
+        let is_root = match root {
+            Some(root) => org.id == root,
+            None => org.parent_id.is_none(),
+        };
+        if is_root {
+            roots.push(org);
         } else {
             children.entry(org.parent_id).or_default().push(org);
         }
     }
+    roots.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()).then(a.id.cmp(&b.id)));
     for siblings in children.values_mut() {
         siblings.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()).then(a.id.cmp(&b.id)));
     }
@@ -95,11 +101,8 @@ pub fn assemble(
         }
     };
     let mut nodes = Vec::with_capacity(inputs.organizations.len());
-    let Some(root_org) = root_org else {
-        return nodes;
-    };
     // An explicit stack: depth is bounded, but nothing here should rely on it.
-    let mut stack = vec![(root_org, 0)];
+    let mut stack: Vec<_> = roots.into_iter().rev().map(|org| (org, 0)).collect();
     while let Some((org, depth)) = stack.pop() {
         nodes.push(node(org, depth));
         if let Some(kids) = children.get(&Some(org.id)) {
@@ -156,7 +159,7 @@ mod tests {
             organizations: vec![zulu, alpha_kid, root, alpha],
             ..TreeInputs::default()
         };
-        let nodes = assemble(OrganizationId(1), month(), PRICE, inputs);
+        let nodes = assemble(Some(OrganizationId(1)), month(), PRICE, inputs);
         let order: Vec<_> = nodes.iter().map(|n| (n.uuid.as_u128(), n.depth)).collect();
         assert_eq!(order, [(1, 0), (3, 1), (4, 2), (2, 1)]);
         assert_eq!(nodes[0].parent_uuid, None);
@@ -168,7 +171,7 @@ mod tests {
         let top = organization(1, None);
         let root = organization(2, Some(&top));
         let nodes = assemble(
-            OrganizationId(2),
+            Some(OrganizationId(2)),
             month(),
             PRICE,
             TreeInputs {
@@ -193,7 +196,7 @@ mod tests {
             sent: HashMap::from([(ServerId(10), 120), (ServerId(20), 30)]),
             sent_this_month: HashMap::from([(OrganizationId(2), 1_500)]),
         };
-        let nodes = assemble(OrganizationId(1), month(), PRICE, inputs);
+        let nodes = assemble(Some(OrganizationId(1)), month(), PRICE, inputs);
         assert_eq!(
             (
                 nodes[0].servers_count,
@@ -223,7 +226,7 @@ mod tests {
         let missing = organization(2, Some(&root));
         let orphan = organization(3, Some(&missing));
         let nodes = assemble(
-            OrganizationId(1),
+            Some(OrganizationId(1)),
             month(),
             PRICE,
             TreeInputs {
@@ -235,12 +238,30 @@ mod tests {
     }
 
     #[test]
+    fn given_no_root_when_assembled_then_every_top_level_organization_leads_its_own_tree() {
+        let platform = named(organization(1, None), "Platform");
+        let acme = named(organization(2, None), "Acme");
+        let team = organization(3, Some(&acme));
+        let inputs = TreeInputs {
+            organizations: vec![platform, team, acme],
+            ..TreeInputs::default()
+        };
+        let nodes = assemble(None, month(), PRICE, inputs);
+        let order: Vec<_> = nodes.iter().map(|n| (n.uuid.as_u128(), n.depth)).collect();
+        assert_eq!(
+            order,
+            [(2, 0), (3, 1), (1, 0)],
+            "roots by name, each with its tree"
+        );
+    }
+
+    #[test]
     fn given_no_root_when_assembled_then_the_tree_is_empty() {
         let other = organization(5, None);
         let inputs = TreeInputs {
             organizations: vec![other],
             ..TreeInputs::default()
         };
-        assert!(assemble(OrganizationId(1), month(), PRICE, inputs).is_empty());
+        assert!(assemble(Some(OrganizationId(1)), month(), PRICE, inputs).is_empty());
     }
 }

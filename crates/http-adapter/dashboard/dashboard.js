@@ -13,6 +13,9 @@
   let credential = readCredential();
   let me = null;
   let timer = null;
+  // One per shown page: navigating aborts the last page's requests, so that a page left
+  // while it loads never paints over the next one or leaves its refresh running.
+  let navigation = new AbortController();
   let chart = null;
 
   // ---------------------------------------------------------------- helpers
@@ -38,17 +41,6 @@
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
-    return node;
-  }
-
-  const svgNs = 'http://www.w3.org/2000/svg';
-  function s(tag, attrs, ...children) {
-    const node = document.createElementNS(svgNs, tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (name === 'text') node.textContent = value;
-      else node.setAttribute(name, value);
-    }
-    for (const child of children.flat()) if (child) node.append(child);
     return node;
   }
 
@@ -96,6 +88,7 @@
       method: options.method || 'GET',
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.method ? undefined : navigation.signal,
     });
     if (response.status === 204) return null;
     const body = await response.json().catch(() => ({}));
@@ -112,17 +105,30 @@
   }
 
   function stopRefresh() {
-    if (timer) clearInterval(timer);
+    if (timer) clearTimeout(timer);
     timer = null;
     if (chart) chart.destroy();
     chart = null;
   }
 
-  /** Runs `refresh` now and every few seconds while this view is shown. */
-  function every(refresh) {
-    const run = () => refresh().catch(showError);
-    timer = setInterval(run, REFRESH_MS);
-    return run();
+  const aborted = (error) => error && error.name === 'AbortError';
+
+  /** Runs `refresh` now (its failure is the page's: a 404 shows "Not found"), then again
+   * a few seconds after each run ends while this page is shown: never two at once. */
+  async function every(refresh) {
+    const { signal } = navigation;
+    await refresh();
+    const next = () => {
+      timer = setTimeout(async () => {
+        try {
+          await refresh();
+        } catch (error) {
+          if (!aborted(error)) showError(error);
+        }
+        if (!signal.aborted) next();
+      }, REFRESH_MS);
+    };
+    if (!signal.aborted) next();
   }
 
   function showError(error) {
@@ -223,6 +229,7 @@
 
   // ---------------------------------------------------------------- the tree
 
+  /** The tree under `root`, or (`null`) everything the caller reaches. */
   async function renderTree(root) {
     const body = h('tbody');
     const note = h('p', { class: 'notice' });
@@ -241,11 +248,18 @@
             h('th', { scope: 'col', text: 'Of the limit' }))),
           body)));
     await every(async () => {
-      const tree = await api(`/orgs/${root}/tree`);
+      const tree = await api(root ? `/orgs/${root}/tree` : '/orgs/tree');
       note.textContent = tree.truncated
         ? `Showing the first ${count(tree.organizations.length)} organizations; open one to see what lies below it.`
         : '';
+      // A repaint keeps the keyboard where it was.
+      const focusedRow = document.activeElement && document.activeElement.closest('#tree tr');
+      const focusedId = focusedRow && focusedRow.dataset.orgId;
       body.replaceChildren(...tree.organizations.map(treeRow));
+      if (focusedId) {
+        const link = body.querySelector(`tr[data-org-id="${focusedId}"] a`);
+        if (link) link.focus({ preventScroll: true });
+      }
       performance.mark('tree-rendered');
     });
   }
@@ -382,8 +396,7 @@
   async function renderAllocation(id) {
     const graph = h('div', { class: 'graph', id: 'allocation-graph' });
     const routes = h('tbody');
-    const allocation = await api(`/orgs/${id}/ip_allocation`);
-    page(`IP allocation of ${allocation.organization.name}`,
+    page('IP allocation',
       'Addresses \u2192 pools \u2192 servers, with all-time messages on every edge. An address with an orange frame sits in several pools.',
       panel('Graph', graph),
       panel('Routes', h('table', { id: 'routes' },
@@ -395,7 +408,8 @@
         routes)));
     await every(async () => {
       const data = await api(`/orgs/${id}/ip_allocation`);
-      drawAllocation(graph, data);
+      view.querySelector('h1').textContent = `IP allocation of ${data.organization.name}`;
+      OrgplaneGraph.draw(graph, data);
       const serverName = new Map(data.servers.map((srv) => [srv.uuid, srv.name]));
       routes.replaceChildren(...(data.routes.length ? data.routes.map((r) => h('tr', {},
         h('td', { text: r.ipv4 }),
@@ -403,87 +417,6 @@
         h('td', { text: r.server_id ? serverName.get(r.server_id) || r.server_id : 'another organization' }),
         figure('emails_sent', r.emails_sent, count(r.emails_sent)))) : [h('tr', {}, h('td', { colspan: '4', class: 'empty', text: 'Nothing sent yet: routes appear with the first message events.' }))]));
     });
-  }
-
-  const clip = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}\u2026` : text);
-
-  /** A layered graph: one column per kind, edges as curves as wide as their volume. */
-  function drawAllocation(box, data) {
-    const addresses = new Map();
-    const pools = new Map();
-    const servers = new Map();
-    for (const a of data.ip_addresses) addresses.set(a.ipv4, { key: a.ipv4, label: a.ipv4, sub: a.hostname, volume: a.emails_sent, pools: a.ip_pools.length });
-    for (const p of data.ip_pools) pools.set(p.name, { key: p.name, label: p.name, sub: p.default ? 'default pool' : 'pool', volume: p.emails_sent });
-    for (const srv of data.servers) servers.set(srv.uuid, { key: srv.uuid, label: srv.name, sub: srv.ip_pool ? `pool ${srv.ip_pool}` : 'no pool', volume: srv.emails_sent });
-    const left = new Map();
-    const right = new Map();
-    const add = (edges, from, to, volume) => {
-      const k = `${from}\u0000${to}`;
-      edges.set(k, { from, to, volume: (edges.get(k) || { volume: 0 }).volume + volume });
-    };
-    // Memberships and assignments as they are now, then the traffic of every route.
-    for (const a of data.ip_addresses) for (const p of a.ip_pools) add(left, a.ipv4, p, 0);
-    for (const srv of data.servers) if (srv.ip_pool) add(right, srv.ip_pool, srv.uuid, 0);
-    for (const r of data.routes) {
-      if (!addresses.has(r.ipv4)) addresses.set(r.ipv4, { key: r.ipv4, label: r.ipv4, sub: 'a parent\u2019s address', volume: 0, pools: 1 });
-      if (!pools.has(r.ip_pool)) pools.set(r.ip_pool, { key: r.ip_pool, label: r.ip_pool, sub: 'a parent\u2019s pool', volume: 0 });
-      const server = r.server_id || 'others';
-      if (!servers.has(server)) servers.set(server, { key: server, label: 'Other organizations', sub: 'using this pool', volume: 0 });
-      add(left, r.ipv4, r.ip_pool, r.emails_sent);
-      add(right, r.ip_pool, server, r.emails_sent);
-    }
-    for (const e of left.values()) if (!pools.has(e.to)) pools.set(e.to, { key: e.to, label: e.to, sub: 'pool', volume: 0 });
-    for (const e of right.values()) if (!pools.has(e.from)) pools.set(e.from, { key: e.from, label: e.from, sub: 'a parent\u2019s pool', volume: 0 });
-    const columns = [[...addresses.values()], [...pools.values()], [...servers.values()]];
-    if (columns.every((c) => c.length === 0)) {
-      box.replaceChildren(h('p', { class: 'empty', text: 'No addresses, pools or servers yet. Create an IP address (POST /orgs/{id}/ip_addresses), a pool (POST /orgs/{id}/ip_pools), join them (PUT /ip_pools/{pool}/ip_addresses/{address}), then a server.' }));
-      return;
-    }
-    const rowH = 54;
-    const nodeW = 190;
-    const nodeH = 40;
-    const width = 960;
-    const xs = [10, (width - nodeW) / 2, width - nodeW - 10];
-    const rows = Math.max(...columns.map((c) => c.length), 1);
-    const height = 40 + rows * rowH;
-    const at = new Map();
-    columns.forEach((column, c) => column.forEach((node, i) => {
-      at.set(`${c}:${node.key}`, { x: xs[c], y: 30 + i * rowH + (rows - column.length) * rowH / 2 });
-    }));
-    const max = Math.max(1, ...[...left.values(), ...right.values()].map((e) => e.volume));
-    const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'graph-title' },
-      s('title', { id: 'graph-title', text: `IP allocation of ${data.organization.name}` }),
-      ['IP addresses', 'IP pools', 'Servers'].map((title, c) => s('text', { class: 'column', x: String(xs[c]), y: '16', text: title })));
-    const edge = (e, fromCol, toCol) => {
-      const a = at.get(`${fromCol}:${e.from}`);
-      const b = at.get(`${toCol}:${e.to}`);
-      if (!a || !b) return;
-      const x1 = a.x + nodeW;
-      const y1 = a.y + nodeH / 2;
-      const x2 = b.x;
-      const y2 = b.y + nodeH / 2;
-      const mid = (x1 + x2) / 2;
-      const path = s('path', {
-        class: e.volume > 0 ? 'edge' : 'edge idle',
-        d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`,
-        'stroke-width': String(e.volume > 0 ? 2 + 18 * (e.volume / max) : 1.5),
-        'data-from': e.from, 'data-to': e.to, 'data-volume': String(e.volume),
-      }, s('title', { text: `${e.from} \u2192 ${e.to}: ${count(e.volume)} messages` }));
-      svg.append(path);
-      svg.append(s('text', { class: 'edge-label', x: String(mid - 20), y: String((y1 + y2) / 2 - 4), text: count(e.volume) }));
-    };
-    for (const e of left.values()) edge(e, 0, 1);
-    for (const e of right.values()) edge(e, 1, 2);
-    columns.forEach((column, c) => column.forEach((node) => {
-      const p = at.get(`${c}:${node.key}`);
-      const multi = c === 0 && node.pools > 1;
-      svg.append(s('g', { class: multi ? 'node multi' : 'node', 'data-key': node.key, transform: `translate(${p.x},${p.y})` },
-        s('rect', { width: String(nodeW), height: String(nodeH), rx: '6' }),
-        s('text', { x: '8', y: '16', text: clip(node.label, 26) }),
-        s('text', { class: 'vol', x: '8', y: '32', text: clip(`${count(node.volume)} msgs \u00b7 ${multi ? `in ${node.pools} pools` : node.sub}`, 30) }),
-        s('title', { text: `${node.label}: ${count(node.volume)} messages, ${multi ? `in ${node.pools} pools` : node.sub}` })));
-    }));
-    box.replaceChildren(svg);
   }
 
   // ---------------------------------------------------------------- logs
@@ -502,7 +435,7 @@
   }
 
   async function renderLogs(id, params) {
-    const kind = LOGS[params.get('kind')] ? params.get('kind') : 'audit';
+    const kind = Object.hasOwn(LOGS, params.get('kind') || '') ? params.get('kind') : 'audit';
     const action = params.get('action') || '';
     const cursor = params.get('cursor') || '';
     const org = await api(`/orgs/${id}`);
@@ -553,14 +486,19 @@
    * keyboard and screen-reader users land on the new content. */
   async function route(moveFocus) {
     stopRefresh();
-    if (!credential) return renderSignIn();
+    navigation.abort();
+    navigation = new AbortController();
+    // Signed out: the sign-in page stays as it is (with its message, if any).
+    if (!credential) return document.getElementById('password-form') ? undefined : renderSignIn();
     if (!me) return start(moveFocus).catch((e) => renderSignIn(e.message));
     const [path, search] = location.hash.replace(/^#/, '').split('?');
     const [, section = 'tree', rawId] = path.split('/');
-    const id = rawId && UUID.test(rawId) ? rawId : me.organization_id;
+    const named = rawId && UUID.test(rawId) ? rawId : null;
+    const id = named || me.organization_id;
     for (const link of document.querySelectorAll('#nav a')) {
       const target = link.dataset.nav;
-      link.setAttribute('href', target === 'tree' ? `#/tree/${id}` : `#/${target}/${id}`);
+      const tree = named ? `#/tree/${named}` : '#/tree';
+      link.setAttribute('href', target === 'tree' ? tree : `#/${target}/${id}`);
       if (target === section) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -569,10 +507,11 @@
         case 'org': await renderOrganization(id); break;
         case 'allocation': await renderAllocation(id); break;
         case 'logs': await renderLogs(id, new URLSearchParams(search || '')); break;
-        default: await renderTree(id);
+        default: await renderTree(named);
       }
       if (moveFocus === true) view.focus({ preventScroll: true });
     } catch (error) {
+      if (aborted(error)) return;
       if (error instanceof ApiError && error.status === 404) {
         page('Not found', 'This organization does not exist, or you cannot reach it.', h('a', { href: '#/tree', text: 'Back to your organizations' }));
       } else {

@@ -30,6 +30,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../dashboard/dashboard.js"),
     },
     Asset {
+        name: "graph.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../dashboard/graph.js"),
+    },
+    Asset {
         name: "dashboard.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../dashboard/dashboard.css"),
@@ -75,11 +80,17 @@ fn etag(asset: &Asset) -> &'static str {
 
 fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
     let tag = etag(asset);
-    let mut response = if req
+    // RFC 9110's weak comparison: any listed tag (`W/` or not) that matches, or `*`.
+    let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == tag.as_bytes())
-    {
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == "*" || t == tag)
+        });
+    let mut response = if matches {
         HttpResponse::NotModified().finish()
     } else {
         HttpResponse::Ok()

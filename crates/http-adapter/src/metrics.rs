@@ -94,7 +94,10 @@ impl Metrics {
                 "db_pool_checkout_timeouts_total",
                 "Checkouts that gave up waiting (answered 503)",
             ),
-            replica_reads: counter("db_replica_reads_total", "Reads served by the read replica"),
+            replica_reads: counter(
+                "db_replica_reads_total",
+                "Reads sent to the read replica (one it loses mid-way runs again on the primary, and counts as a fallback too)",
+            ),
             replica_fallbacks: counter(
                 "db_replica_fallbacks_total",
                 "Replica reads that went to the primary (replica not answering)",

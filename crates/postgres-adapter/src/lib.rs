@@ -290,7 +290,7 @@ impl Store for PgStore {
                     // The replica went away under the read: the connection is dropped
                     // (its pool tests every checkout, so no sweep is needed there), and
                     // the read, which changed nothing, runs again on the primary.
-                    conn.answers();
+                    conn.discard();
                     drop(conn);
                     self.replica_lost_mid_read();
                     return self.read(work);

@@ -41,6 +41,12 @@ impl Conn {
         self.broken |= !alive;
         alive
     }
+
+    /// Drops the connection when it goes back, without asking it: it is known lost (a
+    /// ping could wait for the TCP timeout under a partition).
+    pub(crate) fn discard(&mut self) {
+        self.broken = true;
+    }
 }
 
 /// Opens connections with their limits and tells the pool which ones are dead. Diesel's

@@ -77,8 +77,14 @@ impl<S: Store> ApiKeys for Services<S> {
         }
         let value = format_api_key(mode, &self.secrets.secret());
         let uuid = self.secrets.uuid();
+        // Someone else's key takes more than one's own.
+        let required = if user == actor.user_uuid {
+            Permission::ManageOwnApiKeys
+        } else {
+            Permission::ManageAnyApiKeys
+        };
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
+            idempotent(r, actor, idempotency.as_ref(), now, required, |r| {
                 let owner = key_owner(r, actor, user)?;
                 let key = mint(r, actor, &owner, mode, &value, uuid, active_until, now)?;
                 Ok(CreatedApiKey {

@@ -103,61 +103,72 @@ impl<S: Store> Events for Services<S> {
             future_skew: self.policy.events.future_skew,
         };
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                let (targets, orgs) = targets(r, actor, &batch)?;
-                let counters = event::aggregate(&batch, &targets, window).map_err(|errors| {
-                    ServiceError::Invalid(
-                        errors
-                            .into_iter()
-                            .map(|(i, e)| FieldError::new(format!("events[{i}].{}", e.field()), e))
-                            .collect(),
-                    )
-                })?;
-                let counted = counts(actor);
-                if counted {
-                    r.record_counters(&counters)?;
-                    let increments: Vec<UsageIncrement> = counters
-                        .usage
-                        .iter()
-                        .map(|(org, month, sent)| UsageIncrement {
-                            organization: *org,
-                            month: *month,
-                            sent: *sent as u64,
-                            limit: orgs.iter().find(|o| o.id == *org).and_then(|o| o.limit),
-                        })
-                        .collect();
-                    for record in r.add_usage(&increments)? {
-                        let reached =
-                            newly_reached(record.threshold_recorded, record.sent, record.limit);
-                        let Some(highest) = reached.last().copied() else {
-                            continue;
-                        };
-                        r.record_threshold(record.organization, record.month, highest)?;
-                        let Some(org) = orgs.iter().find(|o| o.id == record.organization) else {
-                            continue;
-                        };
-                        for threshold in reached {
-                            let fields = json!({
-                                "month": record.month.to_string(),
-                                "threshold_percent": threshold.percent(),
-                                "usage": record.sent,
-                                "limit": record.limit.map(|l| l.get()),
-                            });
-                            let change = Change {
-                                action: "usage.threshold",
-                                target_type: "organization",
-                                target_id: org.uuid,
-                                fields,
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::ReportEvents,
+                |r| {
+                    let (targets, orgs) = targets(r, actor, &batch)?;
+                    let counters =
+                        event::aggregate(&batch, &targets, window).map_err(|errors| {
+                            ServiceError::Invalid(
+                                errors
+                                    .into_iter()
+                                    .map(|(i, e)| {
+                                        FieldError::new(format!("events[{i}].{}", e.field()), e)
+                                    })
+                                    .collect(),
+                            )
+                        })?;
+                    let counted = counts(actor);
+                    if counted {
+                        r.record_counters(&counters)?;
+                        let increments: Vec<UsageIncrement> = counters
+                            .usage
+                            .iter()
+                            .map(|(org, month, sent)| UsageIncrement {
+                                organization: *org,
+                                month: *month,
+                                sent: *sent as u64,
+                                limit: orgs.iter().find(|o| o.id == *org).and_then(|o| o.limit),
+                            })
+                            .collect();
+                        for record in r.add_usage(&increments)? {
+                            let reached =
+                                newly_reached(record.threshold_recorded, record.sent, record.limit);
+                            let Some(highest) = reached.last().copied() else {
+                                continue;
                             };
-                            audit(r, actor, org.id, change, now)?;
+                            r.record_threshold(record.organization, record.month, highest)?;
+                            let Some(org) = orgs.iter().find(|o| o.id == record.organization)
+                            else {
+                                continue;
+                            };
+                            for threshold in reached {
+                                let fields = json!({
+                                    "month": record.month.to_string(),
+                                    "threshold_percent": threshold.percent(),
+                                    "usage": record.sent,
+                                    "limit": record.limit.map(|l| l.get()),
+                                });
+                                let change = Change {
+                                    action: "usage.threshold",
+                                    target_type: "organization",
+                                    target_id: org.uuid,
+                                    fields,
+                                };
+                                audit(r, actor, org.id, change, now)?;
+                            }
                         }
                     }
-                }
-                Ok(EventReport {
-                    summary: counters.summary,
-                    counted,
-                })
-            })
+                    Ok(EventReport {
+                        summary: counters.summary,
+                        counted,
+                    })
+                },
+            )
         })
     }
 }

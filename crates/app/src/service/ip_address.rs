@@ -55,30 +55,37 @@ impl<S: Store> IpAddresses for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                let org = organization_to_grow(r, actor, organization)?;
-                actor.authorize(Permission::ManageInfrastructure, &org)?;
-                let address = r.insert_ip_address(InsertIpAddress {
-                    uuid,
-                    organization_id: org.id,
-                    ipv4: new.ipv4,
-                    ipv6: new.ipv6,
-                    hostname: new.hostname,
-                    priority: new.priority,
-                    now,
-                })?;
-                let change = Change {
-                    action: "ip_address.create",
-                    target_type: "ip_address",
-                    target_id: address.uuid,
-                    fields: address_fields(&address, None),
-                };
-                audit(r, actor, org.id, change, now)?;
-                Ok(IpAddressView {
-                    address,
-                    organization_uuid: org.uuid,
-                })
-            })
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::ManageInfrastructure,
+                |r| {
+                    let org = organization_to_grow(r, actor, organization)?;
+                    actor.authorize(Permission::ManageInfrastructure, &org)?;
+                    let address = r.insert_ip_address(InsertIpAddress {
+                        uuid,
+                        organization_id: org.id,
+                        ipv4: new.ipv4,
+                        ipv6: new.ipv6,
+                        hostname: new.hostname,
+                        priority: new.priority,
+                        now,
+                    })?;
+                    let change = Change {
+                        action: "ip_address.create",
+                        target_type: "ip_address",
+                        target_id: address.uuid,
+                        fields: address_fields(&address, None),
+                    };
+                    audit(r, actor, org.id, change, now)?;
+                    Ok(IpAddressView {
+                        address,
+                        organization_uuid: org.uuid,
+                    })
+                },
+            )
         })
     }
 

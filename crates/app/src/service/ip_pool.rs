@@ -132,32 +132,39 @@ impl<S: Store> IpPools for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                let org = organization_for_pool(r, actor, organization, new.default)?;
-                actor.authorize(Permission::ManageInfrastructure, &org)?;
-                if new.default {
-                    r.clear_default_pool(org.id, now)?;
-                }
-                if r.pool_name_taken(org.id, &new.name, None)? {
-                    return Err(ServiceError::Conflict(Conflict::PoolNameTaken));
-                }
-                let pool = r.insert_ip_pool(InsertIpPool {
-                    uuid,
-                    organization_id: org.id,
-                    name: new.name,
-                    default: new.default,
-                    now,
-                })?;
-                let fields = json!({ "name": pool.name.as_str(), "default": pool.default });
-                let change = Change {
-                    action: "ip_pool.create",
-                    target_type: "ip_pool",
-                    target_id: pool.uuid,
-                    fields,
-                };
-                audit(r, actor, org.id, change, now)?;
-                pool_view(r, pool)
-            })
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::ManageInfrastructure,
+                |r| {
+                    let org = organization_for_pool(r, actor, organization, new.default)?;
+                    actor.authorize(Permission::ManageInfrastructure, &org)?;
+                    if new.default {
+                        r.clear_default_pool(org.id, now)?;
+                    }
+                    if r.pool_name_taken(org.id, &new.name, None)? {
+                        return Err(ServiceError::Conflict(Conflict::PoolNameTaken));
+                    }
+                    let pool = r.insert_ip_pool(InsertIpPool {
+                        uuid,
+                        organization_id: org.id,
+                        name: new.name,
+                        default: new.default,
+                        now,
+                    })?;
+                    let fields = json!({ "name": pool.name.as_str(), "default": pool.default });
+                    let change = Change {
+                        action: "ip_pool.create",
+                        target_type: "ip_pool",
+                        target_id: pool.uuid,
+                        fields,
+                    };
+                    audit(r, actor, org.id, change, now)?;
+                    pool_view(r, pool)
+                },
+            )
         })
     }
 

@@ -123,17 +123,25 @@ impl<S: Store> Health for Services<S> {
 /// seen before with the same request answers its recorded response and does nothing; one
 /// seen with another request is refused; a new one is claimed first (so a concurrent
 /// duplicate waits for this transaction) and its answer recorded before commit.
+///
+/// A recorded answer is only given to a caller who may make the request now: `requires`
+/// is checked first (a test-mode key, or a user since demoted, never gets back what a
+/// live key created), and test-mode keys have keys of their own.
 fn idempotent<T>(
     r: &mut dyn Repositories,
     actor: &Actor,
     idempotency: Option<&Idempotency<T>>,
     now: DateTime<Utc>,
+    requires: orgplane_domain::access::Permission,
     work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
 ) -> ServiceResult<Outcome<T>> {
+    if idempotency.is_some() {
+        actor.holds(requires)?;
+    }
     let sealed = idempotency.map(|idem| {
         (
             idem,
-            IdempotencySeal::new(actor.user_uuid, idem.key.as_str()),
+            IdempotencySeal::new(actor.user_uuid, actor.is_test_mode(), idem.key.as_str()),
         )
     });
     if let Some((idem, seal)) = &sealed {

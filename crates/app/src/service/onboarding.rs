@@ -46,53 +46,61 @@ impl<S: Store> Onboarding for Services<S> {
             })
             .collect();
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                let organization = NewOrganization {
-                    name: new.organization_name.clone(),
-                    parent: Some(home.uuid),
-                    profile: Profile {
-                        country_code: Some(new.country_code),
-                        ..Profile::default()
-                    },
-                    limit: new.limit,
-                    customizations: Customizations::empty(),
-                };
-                let org = found(r, actor, organization, org_uuid, now)?;
-                let owner = NewUser {
-                    email: new.email.clone(),
-                    name: new.name.clone(),
-                    password: new.password.clone(),
-                    phone_number: new.phone_number.clone(),
-                    roles: vec![Role::Admin],
-                    email_preferences: EmailPreferences::default(),
-                };
-                let user = enroll(
-                    r,
-                    actor,
-                    &org,
-                    owner,
-                    password_hash.clone(),
-                    user_uuid,
-                    true,
-                    now,
-                )?;
-                let mut api_keys = Vec::with_capacity(keys.len());
-                for (mode, value, uuid) in &keys {
-                    let key = mint(r, actor, &user, *mode, value, *uuid, None, now)?;
-                    api_keys.push(CreatedApiKey {
-                        key,
-                        value: value.clone(),
-                    });
-                }
-                // Nothing was sent by an organization made this instant.
-                let usage = MonthlyUsage::compute(Month::of(now), 0, org.limit, self.policy.price);
-                Ok(Onboarded {
-                    usage,
-                    organization: view(r, org)?,
-                    user: user_view(r, user)?,
-                    api_keys,
-                })
-            })
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::CreateSubOrganization,
+                |r| {
+                    let organization = NewOrganization {
+                        name: new.organization_name.clone(),
+                        parent: Some(home.uuid),
+                        profile: Profile {
+                            country_code: Some(new.country_code),
+                            ..Profile::default()
+                        },
+                        limit: new.limit,
+                        customizations: Customizations::empty(),
+                    };
+                    let org = found(r, actor, organization, org_uuid, now)?;
+                    let owner = NewUser {
+                        email: new.email.clone(),
+                        name: new.name.clone(),
+                        password: new.password.clone(),
+                        phone_number: new.phone_number.clone(),
+                        roles: vec![Role::Admin],
+                        email_preferences: EmailPreferences::default(),
+                    };
+                    let user = enroll(
+                        r,
+                        actor,
+                        &org,
+                        owner,
+                        password_hash.clone(),
+                        user_uuid,
+                        true,
+                        now,
+                    )?;
+                    let mut api_keys = Vec::with_capacity(keys.len());
+                    for (mode, value, uuid) in &keys {
+                        let key = mint(r, actor, &user, *mode, value, *uuid, None, now)?;
+                        api_keys.push(CreatedApiKey {
+                            key,
+                            value: value.clone(),
+                        });
+                    }
+                    // Nothing was sent by an organization made this instant.
+                    let usage =
+                        MonthlyUsage::compute(Month::of(now), 0, org.limit, self.policy.price);
+                    Ok(Onboarded {
+                        usage,
+                        organization: view(r, org)?,
+                        user: user_view(r, user)?,
+                        api_keys,
+                    })
+                },
+            )
         })
     }
 }

@@ -256,10 +256,17 @@ impl<S: Store> Organizations for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                let org = found(r, actor, new, uuid, now)?;
-                view(r, org)
-            })
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::CreateSubOrganization,
+                |r| {
+                    let org = found(r, actor, new, uuid, now)?;
+                    view(r, org)
+                },
+            )
         })
     }
 

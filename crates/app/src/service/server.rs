@@ -165,52 +165,59 @@ impl<S: Store> Servers for Services<S> {
         let now = self.clock.now();
         let uuid = self.secrets.uuid();
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                // Path-locked (root first), then the pool, as every change locks.
-                let org = organization_to_grow(r, actor, organization)?;
-                actor.authorize(Permission::ManageInfrastructure, &org)?;
-                let pool = chosen_pool(r, &org, new.ip_pool)?;
-                if r.server_name_taken(org.id, &new.name, None)? {
-                    return Err(ServiceError::Conflict(Conflict::ServerNameTaken));
-                }
-                let candidates = ServerPermalink::candidates(&new.name, PERMALINK_CANDIDATES)
-                    .map_err(|e| {
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::ManageInfrastructure,
+                |r| {
+                    // Path-locked (root first), then the pool, as every change locks.
+                    let org = organization_to_grow(r, actor, organization)?;
+                    actor.authorize(Permission::ManageInfrastructure, &org)?;
+                    let pool = chosen_pool(r, &org, new.ip_pool)?;
+                    if r.server_name_taken(org.id, &new.name, None)? {
+                        return Err(ServiceError::Conflict(Conflict::ServerNameTaken));
+                    }
+                    let candidates = ServerPermalink::candidates(&new.name, PERMALINK_CANDIDATES)
+                        .map_err(|e| {
                         ServiceError::Invalid(vec![FieldError::new(
                             "name",
                             format!("no permalink can be made from it: {e}"),
                         )])
                     })?;
-                let mut permalink = None;
-                for candidate in candidates {
-                    if !r.server_permalink_taken(org.id, &candidate)? {
-                        permalink = Some(candidate);
-                        break;
+                    let mut permalink = None;
+                    for candidate in candidates {
+                        if !r.server_permalink_taken(org.id, &candidate)? {
+                            permalink = Some(candidate);
+                            break;
+                        }
                     }
-                }
-                let permalink =
-                    permalink.ok_or(ServiceError::Conflict(Conflict::ServerNameTaken))?;
-                let server = r.insert_server(InsertServer {
-                    uuid,
-                    organization_id: org.id,
-                    name: new.name,
-                    permalink,
-                    mode: new.mode,
-                    ip_pool_id: pool.as_ref().map(|p| p.id),
-                    send_limit: new.send_limit,
-                    // Born in a suspended organization, it is suspended too.
-                    suspension: org.suspension.map(|s| s.inherited_from(org.id)),
-                    now,
-                })?;
-                let fields = server_fields(&server, pool.as_ref().map(|p| p.uuid));
-                let change = Change {
-                    action: "server.create",
-                    target_type: "server",
-                    target_id: server.uuid,
-                    fields,
-                };
-                audit(r, actor, org.id, change, now)?;
-                server_view(r, server)
-            })
+                    let permalink =
+                        permalink.ok_or(ServiceError::Conflict(Conflict::ServerNameTaken))?;
+                    let server = r.insert_server(InsertServer {
+                        uuid,
+                        organization_id: org.id,
+                        name: new.name,
+                        permalink,
+                        mode: new.mode,
+                        ip_pool_id: pool.as_ref().map(|p| p.id),
+                        send_limit: new.send_limit,
+                        // Born in a suspended organization, it is suspended too.
+                        suspension: org.suspension.map(|s| s.inherited_from(org.id)),
+                        now,
+                    })?;
+                    let fields = server_fields(&server, pool.as_ref().map(|p| p.uuid));
+                    let change = Change {
+                        action: "server.create",
+                        target_type: "server",
+                        target_id: server.uuid,
+                        fields,
+                    };
+                    audit(r, actor, org.id, change, now)?;
+                    server_view(r, server)
+                },
+            )
         })
     }
 

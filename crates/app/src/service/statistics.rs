@@ -69,7 +69,7 @@ impl<S: Store> Reports for Services<S> {
     fn tree(
         &self,
         actor: &Actor,
-        organization: Uuid,
+        organization: Option<Uuid>,
         limit: usize,
     ) -> ServiceResult<OrganizationTree> {
         if !(1..=MAX_TREE_ORGANIZATIONS).contains(&limit) {
@@ -80,10 +80,25 @@ impl<S: Store> Reports for Services<S> {
         }
         let now = self.clock.now();
         let (month, price) = (Month::of(now), self.policy.price);
-        let org = self.reached(actor, organization, Permission::ViewOrganization)?;
+        let named = organization
+            .map(|id| self.reached(actor, id, Permission::ViewOrganization))
+            .transpose()?;
+        actor.holds(Permission::ViewOrganization)?;
+        let root = match &named {
+            Some(org) => Some(org.id),
+            None if actor.is_platform_admin() => None,
+            None => Some(actor.home),
+        };
         self.read_stale(|r| {
             // One more than asked tells whether there are more.
-            let mut organizations = r.subtree(org.id, limit + 1)?;
+            let mut organizations = r.subtree(root, limit + 1)?;
+            // A replica that lags may not have the named root yet: the primary's copy.
+            if let Some(org) = named
+                .as_ref()
+                .filter(|o| !organizations.iter().any(|x| x.id == o.id))
+            {
+                organizations.insert(0, org.clone());
+            }
             let truncated = organizations.len() > limit;
             organizations.truncate(limit);
             let ids: Vec<_> = organizations.iter().map(|o| o.id).collect();
@@ -105,7 +120,7 @@ impl<S: Store> Reports for Services<S> {
                 sent_this_month,
             };
             Ok(OrganizationTree {
-                organizations: tree::assemble(org.id, month, price, inputs),
+                organizations: tree::assemble(root, month, price, inputs),
                 truncated,
             })
         })

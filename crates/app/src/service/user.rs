@@ -167,13 +167,20 @@ impl<S: Store> Users for Services<S> {
             .hash(&new.password)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.tx(|r| {
-            idempotent(r, actor, idempotency.as_ref(), now, |r| {
-                // Path-locked, so that the organization cannot be deleted under the new user.
-                let org = organization_to_grow(r, actor, organization)?;
-                actor.authorize(Permission::ManageUsers, &org)?;
-                let user = enroll(r, actor, &org, new, password_hash, uuid, false, now)?;
-                user_view(r, user)
-            })
+            idempotent(
+                r,
+                actor,
+                idempotency.as_ref(),
+                now,
+                Permission::ManageUsers,
+                |r| {
+                    // Path-locked, so that the organization cannot be deleted under the new user.
+                    let org = organization_to_grow(r, actor, organization)?;
+                    actor.authorize(Permission::ManageUsers, &org)?;
+                    let user = enroll(r, actor, &org, new, password_hash, uuid, false, now)?;
+                    user_view(r, user)
+                },
+            )
         })
     }
 

@@ -83,6 +83,8 @@ impl actix_web::Responder for NoContent {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(organization::create)
         .service(organization::list)
+        // Before `/orgs/{org_id}`, which would otherwise take it.
+        .service(tree::reach_tree)
         .service(organization::read)
         .service(organization::update)
         .service(organization::remove)

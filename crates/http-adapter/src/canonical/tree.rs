@@ -1,5 +1,6 @@
 //! `GET /orgs/{org_id}/tree`: an organization and everything below it, each with its
-//! live figures and this month's usage, in one read (what the dashboard's tree shows).
+//! live figures and this month's usage, in one read (what the dashboard's tree shows);
+//! `GET /orgs/tree`: the same for everything the caller reaches.
 
 use super::problem::Problem;
 use crate::extract::{check, field, Caller};
@@ -7,13 +8,18 @@ use crate::State;
 use actix_web::get;
 use actix_web::{web, HttpResponse};
 use orgplane_domain::tree::TreeNode;
-use orgplane_ports::usecase::OrganizationTree;
+use orgplane_ports::usecase::{OrganizationTree, MAX_TREE_ORGANIZATIONS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The default number of organizations in a tree.
 const DEFAULT_LIMIT: usize = 1_000;
+
+/// What `limit` must be, as the use case says it.
+static LIMIT_RULE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("must be a whole number from 1 to {MAX_TREE_ORGANIZATIONS}")
+});
 
 /// Query of `GET /orgs/{org_id}/tree`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -66,8 +72,9 @@ pub struct TreeOrganizationResponse {
 /// `GET /orgs/{org_id}/tree`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TreeResponse {
-    /// The root's id.
-    pub organization_id: Uuid,
+    /// The root's id (`null` for `/orgs/tree`: everything the caller reaches, one tree per
+    /// top-level organization for a platform administrator).
+    pub organization_id: Option<Uuid>,
     /// Depth first: each organization right after its parent, siblings by name.
     pub organizations: Vec<TreeOrganizationResponse>,
     /// Whether the newest organizations were left out to stay within `limit`.
@@ -98,7 +105,7 @@ impl From<TreeNode> for TreeOrganizationResponse {
 }
 
 impl TreeResponse {
-    fn of(root: Uuid, tree: OrganizationTree) -> Self {
+    fn of(root: Option<Uuid>, tree: OrganizationTree) -> Self {
         Self {
             organization_id: root,
             organizations: tree.organizations.into_iter().map(Into::into).collect(),
@@ -119,17 +126,38 @@ pub async fn organization_tree(
     id: web::Path<Uuid>,
     query: web::Query<TreeParams>,
 ) -> Result<HttpResponse, Problem> {
-    let id = id.into_inner();
+    answer(&state, caller, Some(id.into_inner()), &query).await
+}
+
+/// Everything the caller reaches as trees with live figures: its home organization's,
+/// or, for a platform administrator, every top-level organization's.
+#[utoipa::path(tag = "statistics", params(TreeParams),
+    responses((status = 200, body = TreeResponse), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/orgs/tree")]
+pub async fn reach_tree(
+    state: web::Data<State>,
+    caller: Caller,
+    query: web::Query<TreeParams>,
+) -> Result<HttpResponse, Problem> {
+    answer(&state, caller, None, &query).await
+}
+
+async fn answer(
+    state: &State,
+    caller: Caller,
+    root: Option<Uuid>,
+    query: &TreeParams,
+) -> Result<HttpResponse, Problem> {
     let mut errors = Vec::new();
     let limit = field(&mut errors, "limit", query.limit.as_deref(), |raw| {
         // The range is the use case's rule; this only reads the number.
-        raw.parse::<usize>()
-            .map_err(|_| "must be a whole number from 1 to 5000")
+        raw.parse::<usize>().map_err(|_| LIMIT_RULE.as_str())
     })
     .unwrap_or(DEFAULT_LIMIT);
     check(errors)?;
     let tree = caller
-        .run(&state, move |uc, actor| uc.tree(actor, id, limit))
+        .run(state, move |uc, actor| uc.tree(actor, root, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(TreeResponse::of(id, tree)))
+    Ok(HttpResponse::Ok().json(TreeResponse::of(root, tree)))
 }

@@ -86,6 +86,16 @@ pub fn counts_follow_creates_and_deletes_at_every_depth<S: Store>(make: &dyn Fn(
     assert_eq!(count(None, Some(&top)), 2);
     assert_eq!(count(Some(&top), Some(&a)), 2);
     assert_eq!(count(Some(&b), Some(&a)), 0, "a parent outside the subtree");
+    let page = |within: &Organization, parent: &Organization| {
+        let filter = OrganizationFilter {
+            within: Some(within.id),
+            parent: Some(parent.id),
+            ..Default::default()
+        };
+        must(&store, |r| r.organizations_at(&filter, 0, 10)).len()
+    };
+    assert_eq!(page(&top, &a), 2, "children of a parent inside the subtree");
+    assert_eq!(page(&b, &a), 0, "none of a parent outside it");
     assert_eq!(count(Some(&other), None), 1);
 
     // When A's subtree is deleted, and a child is added to B.

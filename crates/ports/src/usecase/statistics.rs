@@ -26,12 +26,14 @@ pub trait Reports: Send + Sync {
     fn statistics(&self, actor: &Actor, organization: Uuid) -> ServiceResult<Statistics>;
     /// The organization's addresses → pools → servers, with all-time volumes.
     fn ip_allocation(&self, actor: &Actor, organization: Uuid) -> ServiceResult<IpAllocation>;
-    /// The organization, its descendants (at most `limit` in all, 1 to
-    /// [`MAX_TREE_ORGANIZATIONS`]) and each one's live figures and this month's usage.
+    /// The organization (`None`: everything the caller reaches, which for a platform
+    /// administrator is every top-level organization's tree), its descendants (at most
+    /// `limit` in all, 1 to [`MAX_TREE_ORGANIZATIONS`]) and each one's live figures and
+    /// this month's usage.
     fn tree(
         &self,
         actor: &Actor,
-        organization: Uuid,
+        organization: Option<Uuid>,
         limit: usize,
     ) -> ServiceResult<OrganizationTree>;
 }
