@@ -251,23 +251,27 @@ async function main() {
   await page.waitForSelector('#log[data-query="limit=25"]');
   await page.waitForSelector('#next-page');
   await page.screenshot({ path: path.join(OUT, 'logs.png') });
-  // The sign-in is in the access log of the user's own organization.
+  // The sign-in is in the access log of the user's own organization. The view names the
+  // address it shows: wait for it, not for the page before.
+  const shown = (hash) => page.waitForSelector(`#view[data-shown="${hash}"]`);
   await page.goto(`${BASE}/dashboard#/logs/${me.organization_id}`);
-  await page.waitForSelector('#log-kind');
+  await shown(`#/logs/${me.organization_id}`);
   await page.selectOption('#log-kind', 'access');
   await page.click('#log-filter button[type=submit]');
-  await page.waitForSelector('h1:has-text("Access log")');
+  await shown(`#/logs/${me.organization_id}?kind=access`);
   const access = await page.$$eval('#log tbody tr', (rs) => rs.map((r) => r.dataset.action));
   check(access.includes('LOGIN'), `the access log shows the sign-in: ${access}`);
 
   // The sibling tenant: not reachable by address either.
   allowHttpError();
   await page.goto(`${BASE}/dashboard#/org/${SIBLING}`);
-  await page.waitForSelector('h1:has-text("Not found")');
+  await shown(`#/org/${SIBLING}`);
+  check((await page.textContent('h1')) === 'Not found', "a sibling's page is not found");
   check(!(await siblingShown()), 'the sibling tenant shows on its own page');
   allowHttpError();
   await page.goto(`${BASE}/dashboard#/tree/${SIBLING}`);
-  await page.waitForSelector('h1:has-text("Not found")');
+  await shown(`#/tree/${SIBLING}`);
+  check((await page.textContent('h1')) === 'Not found', "a sibling's tree is not found");
   check(!(await siblingShown()), "the sibling tenant shows as a tree");
 
   // 200 % zoom: a 640 px wide window reflows without a page-wide scrollbar.

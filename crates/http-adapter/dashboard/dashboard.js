@@ -518,6 +518,8 @@
         showError(error);
       }
     }
+    // Which address the view now shows (for tools and tests to wait on).
+    view.dataset.shown = location.hash;
   }
 
   window.addEventListener('hashchange', () => route(true));
