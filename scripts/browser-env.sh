@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the dashboard's browser test needs, installed once and reused after:
-#   - Debian's chromium (apt-get, when run as root; otherwise it says what to install);
+#   - Debian's chromium (scripts/debian-package.sh: apt-get when run as root, otherwise it
+#     says what to install);
 #   - playwright-core, pinned by tests/browser/package-lock.json, in target/browser-env
 #     (no browser download: it drives the system chromium).
 # Prints two lines: the chromium executable, then the node_modules directory.
@@ -9,20 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 env="$root/target/browser-env"
 say() { echo "browser-env: $*" >&2; }
 
-chromium=${CHROMIUM:-$(command -v chromium || true)}
-if [ -z "$chromium" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing Debian's chromium: apt-get install chromium (a minute or two, once)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 || {
-      say "apt-get could not install chromium (are Debian's package mirrors reachable?)"
-      exit 1
-    }
-    chromium=$(command -v chromium)
-  else
-    say "chromium is missing: install Debian's package (sudo apt-get install chromium) or set CHROMIUM"
-    exit 1
-  fi
-fi
+chromium=${CHROMIUM:-$("$root/scripts/debian-package.sh" chromium chromium)}
 
 command -v npm >/dev/null || { say "npm is missing: install Node.js 20 or later with npm (Debian: apt-get install nodejs npm)"; exit 1; }
 mkdir -p "$env"

@@ -161,22 +161,6 @@ impl OrganizationRepository for State {
         Ok(found)
     }
 
-    fn subtree(
-        &mut self,
-        root: Option<OrganizationId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Organization>> {
-        let mut found: Vec<Organization> = self
-            .organizations
-            .iter()
-            .filter(|(o, d)| d.is_none() && root.is_none_or(|root| o.is_within(root)))
-            .map(|(o, _)| o.clone())
-            .collect();
-        found.sort_by_key(|o| o.id);
-        found.truncate(limit);
-        Ok(found)
-    }
-
     fn set_organization_suspensions(
         &mut self,
         changes: &[(OrganizationId, Option<Suspension>)],

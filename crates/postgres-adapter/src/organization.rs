@@ -397,26 +397,6 @@ impl OrganizationRepository for PgRepositories<'_> {
             .collect()
     }
 
-    fn subtree(
-        &mut self,
-        root: Option<OrganizationId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Organization>> {
-        let mut query = organizations::table.filter(live()).into_boxed();
-        if let Some(root) = root {
-            query = query.filter(organizations::path.contains(vec![root.0]));
-        }
-        query
-            .order(organizations::id.asc())
-            .limit(limit as i64)
-            .select(OrganizationRow::as_select())
-            .load(self.conn)
-            .map_err(store_error)?
-            .into_iter()
-            .map(Organization::try_from)
-            .collect()
-    }
-
     fn set_organization_suspensions(
         &mut self,
         changes: &[(OrganizationId, Option<Suspension>)],

@@ -6,7 +6,7 @@ use orgplane_domain::ip_allocation::{self, AllocationInputs, IpAllocation};
 use orgplane_domain::statistics::{self, window_start, Statistics, LIVE_WINDOW_SECS};
 use orgplane_domain::tree::{self, TreeInputs};
 use orgplane_domain::usage::Month;
-use orgplane_ports::store::Store;
+use orgplane_ports::store::{OrganizationFilter, Store};
 use orgplane_ports::usecase::*;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -91,7 +91,12 @@ impl<S: Store> Reports for Services<S> {
         };
         self.read_stale(|r| {
             // One more than asked tells whether there are more.
-            let mut organizations = r.subtree(root, limit + 1)?;
+            let within = OrganizationFilter {
+                within: root,
+                ..OrganizationFilter::default()
+            };
+            // By key: every parent before its children, so a cut leaves no orphan.
+            let mut organizations = r.list_organizations(&within, None, limit + 1)?;
             // A replica that lags may not have the named root yet: the primary's copy.
             if let Some(org) = named
                 .as_ref()

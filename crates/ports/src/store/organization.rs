@@ -118,13 +118,6 @@ pub trait OrganizationRepository {
     /// An organization and all its descendants, locked ([`Lock::Update`]) root first, in
     /// root-first order (every parent before its children).
     fn lock_subtree(&mut self, root: OrganizationId) -> StoreResult<Vec<Organization>>;
-    /// An organization and its live descendants (`None`: every live organization),
-    /// unlocked, by ascending key (every parent before its children), at most `limit`.
-    fn subtree(
-        &mut self,
-        root: Option<OrganizationId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Organization>>;
     /// Sets the effective suspension of several organizations.
     fn set_organization_suspensions(
         &mut self,
