@@ -9,6 +9,7 @@
 pub mod canonical;
 mod dashboard;
 pub mod extract;
+pub mod failure;
 mod health;
 pub mod metrics;
 pub mod msndr;

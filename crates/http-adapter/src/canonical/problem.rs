@@ -8,6 +8,7 @@
 //!  "detail": "...", "errors": [{"field": "name", "message": "..."}]}
 //! ```
 
+use crate::failure::Failure;
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
@@ -132,66 +133,31 @@ impl Problem {
 
 impl From<ServiceError> for Problem {
     fn from(e: ServiceError) -> Self {
-        match e {
+        let (slug, title) = match e {
             ServiceError::Unauthenticated => {
-                Self::unauthenticated("The credential is missing, unknown, expired or revoked.")
+                return Self::unauthenticated(
+                    "The credential is missing, unknown, expired or revoked.",
+                )
             }
             // Out of reach must read exactly like missing, whichever way it arrives.
             ServiceError::NotFound | ServiceError::Forbidden(Denied::OutOfReach) => {
-                Self::not_found()
+                return Self::not_found()
             }
-            ServiceError::Forbidden(Denied::TestKey) => Self::new(
-                StatusCode::FORBIDDEN,
-                "test-key",
-                "Forbidden",
-                Denied::TestKey.to_string(),
-            ),
-            ServiceError::Forbidden(d) => Self::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                d.to_string(),
-            ),
-            ServiceError::Invalid(errors) => Self::invalid(errors),
-            ServiceError::Conflict(c @ Conflict::IdempotencyKeyReused) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                c.to_string(),
-            ),
-            ServiceError::Conflict(c) => {
-                Self::new(StatusCode::CONFLICT, "conflict", "Conflict", c.to_string())
+            ServiceError::Invalid(errors) => return Self::invalid(errors),
+            ServiceError::Forbidden(Denied::TestKey) => ("test-key", "Forbidden"),
+            ServiceError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ServiceError::Conflict(Conflict::IdempotencyKeyReused) => {
+                ("idempotency-key-reused", "Idempotency-Key reused")
             }
-            ServiceError::Throttled { retry_after_secs } => {
-                let mut p = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "throttled",
-                    "Too many requests",
-                    format!("Too many failed attempts; retry in {retry_after_secs} seconds."),
-                );
-                p.retry_after = Some(retry_after_secs);
-                p
-            }
-            ServiceError::Unavailable => {
-                let mut p = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Service unavailable",
-                    "The database is unreachable or busy; retry shortly.",
-                );
-                p.retry_after = Some(1);
-                p
-            }
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal server error",
-                    "Something went wrong on our side.",
-                )
-            }
-        }
+            ServiceError::Conflict(_) => ("conflict", "Conflict"),
+            ServiceError::Throttled { .. } => ("throttled", "Too many requests"),
+            ServiceError::Unavailable => ("unavailable", "Service unavailable"),
+            ServiceError::Internal(_) => ("internal", "Internal server error"),
+        };
+        let failure = Failure::of(&e);
+        let mut problem = Self::new(failure.status, slug, title, failure.message);
+        problem.retry_after = failure.retry_after;
+        problem
     }
 }
 

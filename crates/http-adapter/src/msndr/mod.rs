@@ -9,9 +9,10 @@
 pub mod organization;
 
 use crate::extract::BodyFault;
+use crate::failure::Failure;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use orgplane_ports::usecase::{Conflict, FieldError, ServiceError};
+use orgplane_ports::usecase::{FieldError, ServiceError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -96,23 +97,10 @@ impl From<ServiceError> for MsndrError {
                 "Authentication required: send `Authorization: Bearer <API token>`.",
             ),
             ServiceError::NotFound => Self::not_found(),
-            ServiceError::Forbidden(d) => Self::new(StatusCode::FORBIDDEN, d.to_string()),
             ServiceError::Invalid(errors) => Self::invalid(&errors),
-            ServiceError::Conflict(c @ Conflict::IdempotencyKeyReused) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, c.to_string())
-            }
-            ServiceError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.to_string()),
-            ServiceError::Throttled { retry_after_secs } => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many attempts; retry in {retry_after_secs} seconds."),
-            ),
-            ServiceError::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is unreachable or busy; retry shortly.",
-            ),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            other => {
+                let failure = Failure::of(&other);
+                Self::new(failure.status, failure.message)
             }
         }
     }

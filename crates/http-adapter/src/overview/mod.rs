@@ -6,6 +6,7 @@
 pub mod organization;
 
 use crate::extract::BodyFault;
+use crate::failure::Failure;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use orgplane_ports::usecase::ServiceError;
@@ -50,34 +51,14 @@ impl From<BodyFault> for DetailError {
 
 impl From<ServiceError> for DetailError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Unauthenticated => {
-                Self::new(StatusCode::UNAUTHORIZED, "Not authenticated")
-            }
-            ServiceError::NotFound => Self::new(StatusCode::NOT_FOUND, "Not Found"),
-            ServiceError::Forbidden(d) => Self::new(StatusCode::FORBIDDEN, d.to_string()),
-            ServiceError::Invalid(errors) => Self::new(
-                StatusCode::BAD_REQUEST,
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            ServiceError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.to_string()),
-            ServiceError::Throttled { retry_after_secs } => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many attempts; retry in {retry_after_secs} seconds."),
-            ),
-            ServiceError::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is unreachable or busy; retry shortly.",
-            ),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
-            }
-        }
+        // Seed 002's words for these two (a FastAPI service's), the shared ones else.
+        let failure = Failure::of(&e);
+        let detail = match e {
+            ServiceError::Unauthenticated => "Not authenticated".to_owned(),
+            ServiceError::NotFound => "Not Found".to_owned(),
+            _ => failure.message,
+        };
+        Self::new(failure.status, detail)
     }
 }
 

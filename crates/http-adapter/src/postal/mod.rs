@@ -10,6 +10,7 @@
 pub mod organization;
 pub mod report;
 
+use crate::failure::{self as wire, status_of};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -105,50 +106,35 @@ impl PostalError {
         }
     }
 
-    /// The HTTP status and the `error` data of a failed use case.
-    fn error(e: &ServiceError) -> (StatusCode, &'static str, String) {
+    /// The HTTP status of Postal's envelope for `e`: 200, as Postal answers, but for what
+    /// no client should take for an answer (the database away, a fault of ours).
+    fn status(e: &ServiceError) -> StatusCode {
         match e {
-            ServiceError::Unauthenticated => (
-                StatusCode::OK,
-                "AccessDenied",
-                "Must be authenticated with a valid API key (X-Server-API-Key, X-API-Key or Authorization: Bearer).".to_owned(),
-            ),
-            // Unknown, malformed and out of reach answer alike.
-            ServiceError::NotFound => (
-                StatusCode::OK,
-                "InvalidOrganization",
-                "The organization could not be found with the provided UUID".to_owned(),
-            ),
-            ServiceError::Forbidden(d) => (StatusCode::OK, "AccessDenied", d.to_string()),
-            ServiceError::Invalid(errors) => (
-                StatusCode::OK,
-                "InvalidParameters",
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            ServiceError::Conflict(c) => (StatusCode::OK, "Conflict", c.to_string()),
-            ServiceError::Throttled { retry_after_secs } => (
-                StatusCode::OK,
-                "TooManyRequests",
-                format!("Too many attempts; retry in {retry_after_secs} seconds."),
-            ),
-            ServiceError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailable",
-                "The database is unreachable or busy; retry shortly.".to_owned(),
-            ),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalServerError",
-                    "Something went wrong on our side.".to_owned(),
-                )
-            }
+            ServiceError::Unavailable | ServiceError::Internal(_) => status_of(e),
+            _ => StatusCode::OK,
         }
+    }
+
+    /// Postal's error code and message for `e`.
+    fn error(e: &ServiceError) -> (&'static str, String) {
+        let code = match e {
+            ServiceError::Unauthenticated | ServiceError::Forbidden(_) => "AccessDenied",
+            ServiceError::NotFound => "InvalidOrganization",
+            ServiceError::Invalid(_) => "InvalidParameters",
+            ServiceError::Conflict(_) => "Conflict",
+            ServiceError::Throttled { .. } => "TooManyRequests",
+            ServiceError::Unavailable => "ServiceUnavailable",
+            ServiceError::Internal(_) => "InternalServerError",
+        };
+        let message = match e {
+            ServiceError::Unauthenticated => "Must be authenticated with a valid API key (X-Server-API-Key, X-API-Key or Authorization: Bearer).".to_owned(),
+            // Unknown, malformed and out of reach answer alike.
+            ServiceError::NotFound => {
+                "The organization could not be found with the provided UUID".to_owned()
+            }
+            _ => wire::Failure::of(e).message,
+        };
+        (code, message)
     }
 }
 
@@ -171,7 +157,7 @@ impl ResponseError for PostalError {
     fn status_code(&self) -> StatusCode {
         match &self.failure {
             Failure::Parameter(_) => StatusCode::OK,
-            Failure::Service(e) => Self::error(e).0,
+            Failure::Service(e) => Self::status(e),
         }
     }
 
@@ -190,7 +176,7 @@ impl ResponseError for PostalError {
                 },
             ),
             Failure::Service(e) => {
-                let (status, code, message) = Self::error(e);
+                let (status, (code, message)) = (Self::status(e), Self::error(e));
                 let mut response = envelope(
                     status,
                     Envelope {

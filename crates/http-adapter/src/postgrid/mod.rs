@@ -9,6 +9,7 @@
 pub mod sub_organization;
 
 use crate::extract::BodyFault;
+use crate::failure::Failure;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use orgplane_ports::usecase::{Conflict, FieldError, ServiceError};
@@ -101,44 +102,25 @@ impl From<BodyFault> for PostgridError {
 
 impl From<ServiceError> for PostgridError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized_error",
-                "Send a valid API key in the X-API-Key header.",
-            ),
-            ServiceError::NotFound => Self::not_found("sub-organization"),
-            ServiceError::Forbidden(d) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden_error", d.to_string())
-            }
-            ServiceError::Invalid(errors) => Self::invalid(&errors),
-            ServiceError::Conflict(c @ Conflict::IdempotencyKeyReused) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_error",
-                c.to_string(),
-            ),
-            ServiceError::Conflict(c) => {
-                Self::new(StatusCode::CONFLICT, "conflict_error", c.to_string())
-            }
-            ServiceError::Throttled { retry_after_secs } => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_error",
-                format!("Too many attempts; retry in {retry_after_secs} seconds."),
-            ),
-            ServiceError::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable_error",
-                "The database is unreachable or busy; retry shortly.",
-            ),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_server_error",
-                    "Something went wrong on our side.",
+        let kind = match &e {
+            ServiceError::Unauthenticated => {
+                return Self::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized_error",
+                    "Send a valid API key in the X-API-Key header.",
                 )
             }
-        }
+            ServiceError::NotFound => return Self::not_found("sub-organization"),
+            ServiceError::Invalid(errors) => return Self::invalid(errors),
+            ServiceError::Forbidden(_) => "forbidden_error",
+            ServiceError::Conflict(Conflict::IdempotencyKeyReused) => "idempotency_error",
+            ServiceError::Conflict(_) => "conflict_error",
+            ServiceError::Throttled { .. } => "rate_limit_error",
+            ServiceError::Unavailable => "service_unavailable_error",
+            ServiceError::Internal(_) => "internal_server_error",
+        };
+        let failure = Failure::of(&e);
+        Self::new(failure.status, kind, failure.message)
     }
 }
 
