@@ -18,6 +18,18 @@ enum Surface {
     Msndr,
 }
 
+/// Opens a transaction on `conn` that holds organization `uuid`'s row (`FOR UPDATE`)
+/// until the connection commits, rolls back or closes.
+fn hold_row(conn: &mut diesel::PgConnection, uuid: &str) {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("BEGIN").execute(conn).unwrap();
+    diesel::sql_query(format!(
+        "SELECT id FROM organizations WHERE uuid = '{uuid}' FOR UPDATE"
+    ))
+    .execute(conn)
+    .unwrap();
+}
+
 /// Whether `r` is a 503 in `surface`'s own error shape.
 fn unavailable_in_shape(surface: Surface, r: &Response) -> bool {
     r.status == 503
@@ -280,16 +292,7 @@ fn a_statement_stuck_behind_a_lock_gives_up_with_503_after_the_statement_timeout
         .unwrap()
         .to_owned();
     let holder = Arc::new(Mutex::new(app.connect()));
-    {
-        use diesel::RunQueryDsl;
-        let mut conn = holder.lock().unwrap();
-        diesel::sql_query("BEGIN").execute(&mut *conn).unwrap();
-        diesel::sql_query(format!(
-            "SELECT id FROM organizations WHERE uuid = '{child}' FOR UPDATE"
-        ))
-        .execute(&mut *conn)
-        .unwrap();
-    }
+    hold_row(&mut holder.lock().unwrap(), &child);
 
     // When the organization is changed.
     let started = Instant::now();
@@ -331,16 +334,7 @@ fn a_lock_wait_gives_up_with_503_after_the_lock_timeout() {
     ]);
     let t = app.tenant("Acme", None, "admin");
     let mut holder = app.connect();
-    {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
-        diesel::sql_query(format!(
-            "SELECT id FROM organizations WHERE uuid = '{}' FOR UPDATE",
-            t.org
-        ))
-        .execute(&mut holder)
-        .unwrap();
-    }
+    hold_row(&mut holder, &t.org);
 
     // When a change waits for that row.
     let started = Instant::now();
@@ -458,16 +452,7 @@ fn readiness_does_not_fail_while_the_pool_is_merely_busy() {
     ]);
     let t = app.tenant("Acme", None, "admin");
     let mut holder = app.connect();
-    {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
-        diesel::sql_query(format!(
-            "SELECT id FROM organizations WHERE uuid = '{}' FOR UPDATE",
-            t.org
-        ))
-        .execute(&mut holder)
-        .unwrap();
-    }
+    hold_row(&mut holder, &t.org);
     std::thread::scope(|s| {
         let busy = s.spawn(|| {
             app.patch(

@@ -277,3 +277,35 @@ fn one_key_on_two_routes_is_refused() {
     );
     assert_eq!(other.status, 422, "{}", other.text);
 }
+
+#[test]
+fn the_document_declares_the_key_on_every_create() {
+    let app = TestApp::spawn();
+    let doc = app.call("GET", "/openapi.json", None, None).body;
+    for (path, method) in [
+        ("/orgs", "post"),
+        ("/orgs/{org_id}/users", "post"),
+        ("/users/{user_id}/api_keys", "post"),
+        ("/orgs/{org_id}/servers", "post"),
+        ("/orgs/{org_id}/ip_pools", "post"),
+        ("/orgs/{org_id}/ip_addresses", "post"),
+        ("/v1/email/organizations", "post"),
+        ("/events", "post"),
+        ("/print-mail/v1/sub_organizations", "post"),
+    ] {
+        let operation = &doc["paths"][path][method];
+        let key = operation["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "Idempotency-Key"))
+            .unwrap_or_else(|| panic!("{method} {path} declares no Idempotency-Key"));
+        assert_eq!(key["in"], "header", "{path}");
+        assert!(
+            key["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{path}"
+        );
+        assert!(
+            operation["responses"]["422"].is_object(),
+            "{method} {path} has no 422"
+        );
+    }
+}

@@ -15,45 +15,52 @@ struct Asset {
     body: &'static [u8],
 }
 
-const INDEX: Asset = Asset {
-    name: "index.html",
-    content_type: "text/html; charset=utf-8",
-    body: include_bytes!("../dashboard/index.html"),
-};
+impl Asset {
+    const fn new(name: &'static str, content_type: &'static str, body: &'static [u8]) -> Self {
+        Self {
+            name,
+            content_type,
+            body,
+        }
+    }
+
+    const fn script(name: &'static str, body: &'static [u8]) -> Self {
+        Self::new(name, "text/javascript; charset=utf-8", body)
+    }
+
+    const fn style(name: &'static str, body: &'static [u8]) -> Self {
+        Self::new(name, "text/css; charset=utf-8", body)
+    }
+}
+
+const INDEX: Asset = Asset::new(
+    "index.html",
+    "text/html; charset=utf-8",
+    include_bytes!("../dashboard/index.html"),
+);
 
 /// The files under `/dashboard/assets/`. uPlot is vendored unchanged from the npm
 /// registry (see `dashboard/vendor/uplot-1.6.32/SOURCE.md`).
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "dashboard.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../dashboard/dashboard.js"),
-    },
-    Asset {
-        name: "graph.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../dashboard/graph.js"),
-    },
-    Asset {
-        name: "dashboard.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../dashboard/dashboard.css"),
-    },
-    Asset {
-        name: "uPlot.iife.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../dashboard/vendor/uplot-1.6.32/uPlot.iife.min.js"),
-    },
-    Asset {
-        name: "uPlot.min.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../dashboard/vendor/uplot-1.6.32/uPlot.min.css"),
-    },
-    Asset {
-        name: "uPlot.LICENSE.txt",
-        content_type: "text/plain; charset=utf-8",
-        body: include_bytes!("../dashboard/vendor/uplot-1.6.32/LICENSE"),
-    },
+    Asset::script("dashboard.js", include_bytes!("../dashboard/dashboard.js")),
+    Asset::script("graph.js", include_bytes!("../dashboard/graph.js")),
+    Asset::style(
+        "dashboard.css",
+        include_bytes!("../dashboard/dashboard.css"),
+    ),
+    Asset::script(
+        "uPlot.iife.min.js",
+        include_bytes!("../dashboard/vendor/uplot-1.6.32/uPlot.iife.min.js"),
+    ),
+    Asset::style(
+        "uPlot.min.css",
+        include_bytes!("../dashboard/vendor/uplot-1.6.32/uPlot.min.css"),
+    ),
+    Asset::new(
+        "uPlot.LICENSE.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../dashboard/vendor/uplot-1.6.32/LICENSE"),
+    ),
 ];
 
 /// Only our own files run, and no other site may frame the page.

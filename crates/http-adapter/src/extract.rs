@@ -163,6 +163,9 @@ impl<E> Caller<E> {
     }
 }
 
+/// What the OpenAPI document says of `Idempotency-Key` on every create.
+pub const IDEMPOTENCY_KEY_DOC: &str = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422";
+
 /// The request's `Idempotency-Key`, if it has one; a malformed one is refused.
 pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, FieldError> {
     match req.headers().get("idempotency-key") {

@@ -84,7 +84,7 @@ impl From<ApiKey> for ApiKeyResponse {
 }
 
 /// Create an API key for a user (oneself, or anyone within reach for admins).
-#[utoipa::path(tag = "api_keys", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
+#[utoipa::path(tag = "api_keys", params(("Idempotency-Key" = Option<String>, Header, description = crate::extract::IDEMPOTENCY_KEY_DOC), ("user_id" = Uuid, Path, description = "User id")), request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKeyResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 #[post("/users/{user_id}/api_keys")]

@@ -71,7 +71,7 @@ pub struct UpdateIpPool {
 }
 
 /// Create an IP pool in an organization.
-#[utoipa::path(tag = "ip_pools", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
+#[utoipa::path(tag = "ip_pools", params(("Idempotency-Key" = Option<String>, Header, description = crate::extract::IDEMPOTENCY_KEY_DOC), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateIpPool,
     responses((status = 201, body = IpPoolResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/ip_pools")]

@@ -309,7 +309,7 @@ pub struct CustomizationsBody {
 }
 
 /// Create an organization (a sub-organization with `parent_id`).
-#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422")), tag = "organizations", request_body = CreateOrganization,
+#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = crate::extract::IDEMPOTENCY_KEY_DOC)), tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs")]

@@ -223,7 +223,7 @@ impl UpdateUser {
 }
 
 /// Create a user in an organization.
-#[utoipa::path(tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422"), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
+#[utoipa::path(tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = crate::extract::IDEMPOTENCY_KEY_DOC), ("org_id" = Uuid, Path, description = "Organization id")), request_body = CreateUser,
     responses((status = 201, body = UserResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 #[post("/orgs/{org_id}/users")]

@@ -248,7 +248,7 @@ fn key(raw: &str) -> Result<i64, MsndrError> {
 
 /// Create an organization (for anyone but a platform administrator: a sub-organization of
 /// the caller's organization).
-#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first response again, status and Location included (kept 24 h, per user); the same key with another body is 422")), tag = "msndr", request_body = CreateOrganization,
+#[utoipa::path(params(("Idempotency-Key" = Option<String>, Header, description = crate::extract::IDEMPOTENCY_KEY_DOC)), tag = "msndr", request_body = CreateOrganization,
     responses((status = 201, body = Organization), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/v1/email/organizations")]
