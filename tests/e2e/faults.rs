@@ -469,14 +469,21 @@ fn readiness_does_not_fail_while_the_pool_is_merely_busy() {
         let ready_took = started.elapsed();
         let read = app.get(&format!("/orgs/{}", t.org), &t.key);
 
-        // Then the database reads as reachable at once, while the request finds the
-        // pool busy (503 after the checkout timeout).
+        // Then the database reads as reachable at once, while the request waits for its
+        // turn behind the busy one and gives up after the checkout timeout (503).
         assert_eq!(ready.status, 200, "{}", ready.text);
         assert!(
             ready_took < Duration::from_millis(500),
             "took {ready_took:?}"
         );
         read.assert_problem(503);
+        let metrics = app.call("GET", "/metrics", None, None).text;
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "orgplane_blocking_admission_timeouts_total 1"),
+            "{metrics}"
+        );
         {
             use diesel::RunQueryDsl;
             diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();

@@ -101,6 +101,10 @@ impl Application {
             ))
             .ok(),
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+            // One use case per connection of the pool; the rest queue in order, and give
+            // up as a checkout would.
+            concurrency: settings.database.pool_max_size as usize,
+            admission_timeout: Duration::from_secs(settings.database.checkout_timeout_secs),
         };
         let services = Arc::new(services_over(store, settings));
         let server = orgplane_http_adapter::serve(listener, services.clone(), http)

@@ -22,18 +22,52 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Runs work on the blocking pool (Diesel and argon2 block), keeping the request's
-/// tracing span. For routes that need no credential (login, readiness).
+/// tracing span, once its turn comes ([`crate::admission`]: no more at once than there
+/// are connections, first come, first served). For routes that need no credential
+/// (login).
 pub async fn blocking<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    let waiting = state.metrics.blocking_queued();
+    let turn = match state.admission.enter().await {
+        Ok(turn) => turn,
+        Err(e) => {
+            waiting.gave_up();
+            return Err(e);
+        }
+    };
+    off_worker(state, waiting, move |uc| {
+        let _turn = turn;
+        work(uc)
+    })
+    .await
+}
+
+/// Runs work on the blocking pool at once, without waiting for a turn: for readiness,
+/// which has a connection of its own and must answer while the pool is merely busy.
+pub async fn unqueued<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    off_worker(state, state.metrics.blocking_queued(), work).await
+}
+
+async fn off_worker<T, F>(
+    state: &State,
+    waiting: crate::metrics::Waiting,
+    work: F,
+) -> Result<T, ServiceError>
 where
     T: Send + 'static,
     F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
 {
     let usecases: Arc<dyn UseCases> = state.usecases.clone();
     let span = tracing::Span::current();
-    let metrics = state.metrics.clone();
-    metrics.blocking_queued();
     let done = web::block(move || {
-        let _running = metrics.running();
+        let _running = waiting.running();
         span.in_scope(|| work(usecases.as_ref()))
     })
     .await;

@@ -1,7 +1,7 @@
 //! `/healthz` and `/readyz`.
 
 use crate::canonical::problem::Problem;
-use crate::extract::blocking;
+use crate::extract::unqueued;
 use crate::State;
 use actix_web::get;
 use actix_web::{web, HttpResponse};
@@ -18,7 +18,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Ready"), (status = 503, body = Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<State>) -> Result<HttpResponse, Problem> {
-    blocking(&state, |uc| uc.ready()).await?;
+    unqueued(&state, |uc| uc.ready()).await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })))
 }
 

@@ -6,6 +6,7 @@
 //! surface ([`canonical::problem`] for the canonical surface). Each surface is a module
 //! tree of its own.
 
+pub mod admission;
 pub mod canonical;
 mod dashboard;
 pub mod extract;
@@ -38,6 +39,8 @@ pub struct State {
     pub usecases: Arc<dyn UseCases>,
     /// This process's metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Turns on the blocking pool, one per database connection.
+    pub admission: admission::Admission,
     /// The largest body accepted (for surfaces that read bodies themselves).
     pub body_limit_bytes: usize,
     /// The largest batch of events accepted.
@@ -59,6 +62,10 @@ pub struct HttpSettings {
     pub sub_organization_limit: Option<orgplane_domain::organization::MonthlyLimit>,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout: Duration,
+    /// Use cases run at once (the store's connections); more wait their turn in order.
+    pub concurrency: usize,
+    /// How long a request waits for its turn before it is answered 503.
+    pub admission_timeout: Duration,
 }
 
 /// Every route of every surface, as an app and the OpenAPI document it makes.
@@ -145,6 +152,7 @@ pub fn serve(
     let state = web::Data::new(State {
         usecases,
         metrics: Arc::new(metrics::Metrics::new()),
+        admission: admission::Admission::new(settings.concurrency, settings.admission_timeout),
         body_limit_bytes: settings.body_limit_bytes,
         events_body_limit_bytes: settings.events_body_limit_bytes,
         sub_organization_limit: settings.sub_organization_limit,

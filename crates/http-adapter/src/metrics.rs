@@ -21,6 +21,7 @@ pub struct Metrics {
     events: IntCounterVec,
     blocking_queued: IntGauge,
     blocking_running: IntGauge,
+    admission_timeouts: IntCounter,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
@@ -77,11 +78,15 @@ impl Metrics {
             events,
             blocking_queued: gauge(
                 "blocking_tasks_queued",
-                "Use cases waiting for a thread of the blocking pool",
+                "Use cases waiting for their turn (one per database connection) or a thread of the blocking pool",
             ),
             blocking_running: gauge(
                 "blocking_tasks_running",
                 "Use cases running on the blocking pool",
+            ),
+            admission_timeouts: counter(
+                "blocking_admission_timeouts_total",
+                "Use cases that gave up waiting for their turn (answered 503)",
             ),
             pool_connections: gauge("db_pool_connections", "Database connections open"),
             pool_idle: gauge("db_pool_idle_connections", "Database connections idle"),
@@ -117,6 +122,7 @@ impl Metrics {
             Box::new(metrics.events.clone()),
             Box::new(metrics.blocking_queued.clone()),
             Box::new(metrics.blocking_running.clone()),
+            Box::new(metrics.admission_timeouts.clone()),
             Box::new(metrics.pool_connections.clone()),
             Box::new(metrics.pool_idle.clone()),
             Box::new(metrics.pool_max.clone()),
@@ -174,17 +180,11 @@ impl Metrics {
             .inc_by(events);
     }
 
-    /// A use case was handed to the blocking pool.
-    pub fn blocking_queued(&self) {
+    /// A use case waits for its turn and then a thread of the blocking pool; it counts as
+    /// waiting until it starts or gives up (the guard drops, however the wait ends).
+    pub fn blocking_queued(self: &Arc<Self>) -> Waiting {
         self.blocking_queued.inc();
-    }
-
-    /// A use case starts on the blocking pool; it counts as running until the guard
-    /// drops (however it ends).
-    pub fn running(self: &Arc<Self>) -> Running {
-        self.blocking_queued.dec();
-        self.blocking_running.inc();
-        Running(self.clone())
+        Waiting(Some(self.clone()))
     }
 
     /// The exposition, with the pool's state as of now.
@@ -213,12 +213,41 @@ impl Metrics {
     }
 }
 
-/// A use case running on the blocking pool (see [`Metrics::running`]).
+/// A use case running on the blocking pool (see [`Waiting::running`]).
 pub struct Running(Arc<Metrics>);
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.0.blocking_running.dec();
+    }
+}
+
+/// A use case waiting to run (see [`Metrics::blocking_queued`]).
+pub struct Waiting(Option<Arc<Metrics>>);
+
+impl Waiting {
+    /// The use case gave up waiting for its turn.
+    pub fn gave_up(self) {
+        if let Some(metrics) = &self.0 {
+            metrics.admission_timeouts.inc();
+        }
+    }
+
+    /// The use case starts on the blocking pool; it counts as running until the guard
+    /// drops (however it ends).
+    pub fn running(mut self) -> Running {
+        let metrics = self.0.take().expect("a waiting use case starts once");
+        metrics.blocking_queued.dec();
+        metrics.blocking_running.inc();
+        Running(metrics)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(metrics) = self.0.take() {
+            metrics.blocking_queued.dec();
+        }
     }
 }
 
