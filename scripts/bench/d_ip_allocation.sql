@@ -1,7 +1,7 @@
 -- pgbench floor D of GET /orgs/{id}/ip_allocation (and Postal's): the credential check,
--- the organization by UUID, its servers, then the all-time totals of every route through
--- its servers, pools or addresses (the report's main lookup; arrays as the API binds
--- them) (-D lo=.. hi=.. keyhash=..).
+-- the organization by UUID, then the report's one statement, as the route runs it
+-- (postgres-adapter/src/ip_allocation.rs, kept in step): its servers, pools, addresses,
+-- pool members, pool users and routes as JSON arrays (-D lo=.. hi=.. keyhash=..).
 \set id random(:lo, :hi)
 -- The credential check every request makes: the key and the user it acts as.
 SELECT k.*, u.* FROM api_keys k
@@ -11,9 +11,34 @@ SELECT id, uuid, name, permalink, domain, address, city, zip, country, country_c
        time_zone, parent_id, parent_uuid, path, monthly_limit, customizations, suspended_at,
        suspended_by, created_at, updated_at
   FROM organizations WHERE uuid = md5('org:' || :id)::uuid AND deleted_at IS NULL;
-SELECT * FROM servers WHERE organization_id = :id AND deleted_at IS NULL ORDER BY id;
-SELECT server_id, ip_pool_id, ip_address_id, organization_id, sent FROM sent_totals
-  WHERE server_id = ANY ((SELECT array_agg(id) FROM servers WHERE organization_id = :id AND deleted_at IS NULL)::int8[])
-     OR ip_pool_id = ANY ((SELECT array_agg(id) FROM ip_pools WHERE organization_id = :id AND deleted_at IS NULL)::int8[])
-     OR ip_address_id = ANY ((SELECT array_agg(id) FROM ip_addresses WHERE organization_id = :id AND deleted_at IS NULL)::int8[])
-  ORDER BY server_id, ip_pool_id, ip_address_id;
+WITH arg AS (SELECT :id::int8 AS org)
+, srv AS (SELECT * FROM servers
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, own_pools AS (SELECT * FROM ip_pools
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, own_addresses AS (SELECT * FROM ip_addresses
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, pool_ids AS (
+    SELECT id FROM own_pools
+    UNION SELECT ip_pool_id FROM srv WHERE ip_pool_id IS NOT NULL
+    UNION SELECT m.ip_pool_id FROM ip_pool_addresses m
+      JOIN ip_pools p ON p.id = m.ip_pool_id AND p.deleted_at IS NULL
+      WHERE m.ip_address_id IN (SELECT id FROM own_addresses))
+SELECT
+  (SELECT coalesce(json_agg(s ORDER BY s.id), '[]') FROM srv s)::text,
+  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM own_pools p)::text,
+  (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM own_addresses a)::text,
+  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM ip_pools p
+    WHERE p.id IN (SELECT id FROM pool_ids) AND p.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(m.ip_pool_id, a) ORDER BY m.ip_pool_id, a.id), '[]')
+    FROM ip_pool_addresses m JOIN ip_addresses a ON a.id = m.ip_address_id
+    WHERE m.ip_pool_id IN (SELECT id FROM pool_ids) AND a.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(s.ip_pool_id, s.name) ORDER BY s.id), '[]')
+    FROM servers s
+    WHERE s.ip_pool_id IN (SELECT id FROM own_pools) AND s.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(t.server_id, t.ip_pool_id, t.ip_address_id,
+      t.organization_id, t.sent) ORDER BY t.server_id, t.ip_pool_id, t.ip_address_id), '[]')
+    FROM sent_totals t
+    WHERE t.server_id = ANY ((SELECT array_agg(id) FROM srv)::int8[])
+       OR t.ip_pool_id = ANY ((SELECT array_agg(id) FROM own_pools)::int8[])
+       OR t.ip_address_id = ANY ((SELECT array_agg(id) FROM own_addresses)::int8[]))::text;

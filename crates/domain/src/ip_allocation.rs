@@ -90,7 +90,7 @@ pub struct IpAllocation {
 }
 
 /// What [`assemble`] is built from, as the store reads it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllocationInputs {
     /// The organization's own servers.
     pub servers: Vec<Server>,

@@ -94,3 +94,6 @@ impl IpAddressRepository for State {
         Ok(())
     }
 }
+
+// The IP allocation is read piece by piece (the port's default).
+impl IpAllocationRepository for State {}

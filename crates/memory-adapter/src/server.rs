@@ -242,3 +242,6 @@ impl ServerRepository for State {
         Ok(())
     }
 }
+
+// The live statistics are read piece by piece (the port's default).
+impl StatisticsRepository for State {}

@@ -10,7 +10,8 @@ use orgplane_domain::page::Cursor;
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
-#[derive(Queryable, Selectable)]
+// Deserialize: the reports that read rows as JSON (ip_allocation.rs).
+#[derive(Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = ip_addresses)]
 pub(crate) struct AddressRow {
     id: i64,

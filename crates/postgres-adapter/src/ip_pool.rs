@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-#[derive(Queryable, Selectable)]
+// Deserialize: the reports that read rows as JSON (ip_allocation.rs).
+#[derive(Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = ip_pools)]
 pub(crate) struct PoolRow {
     id: i64,

@@ -10,13 +10,16 @@ mod api_key;
 mod event;
 mod idempotency;
 mod ip_address;
+mod ip_allocation;
 mod ip_pool;
 mod log;
 mod organization;
 mod pool;
+mod prepared;
 mod schema;
 mod security;
 mod server;
+mod statistics;
 mod usage;
 mod user;
 

@@ -126,6 +126,9 @@ impl<'a> OrganizationChanges<'a> {
     }
 }
 
+// The parent of a page of children, checked on its own row.
+diesel::alias!(organizations as parent_org: ParentOrg);
+
 fn live() -> diesel::dsl::IsNull<organizations::deleted_at> {
     organizations::deleted_at.is_null()
 }
@@ -133,21 +136,23 @@ fn live() -> diesel::dsl::IsNull<organizations::deleted_at> {
 /// Live organizations matching `filter` (every search term in `search_text`, through its
 /// trigram index).
 fn filtered(filter: &OrganizationFilter) -> organizations::BoxedQuery<'static, diesel::pg::Pg> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Bool};
     let mut query = organizations::table.filter(live()).into_boxed();
     match (filter.within, filter.parent) {
         // Children inside a subtree: the parent is, checked once on the parent's own row,
         // so that the children come straight from the (parent_id, id) index in key order
         // (a check of every child's path let the planner sort a million of them).
         (Some(within), Some(parent)) => {
-            query = query.filter(organizations::parent_id.eq(parent.0)).filter(
-                sql::<Bool>("EXISTS (SELECT 1 FROM organizations p WHERE p.id = ")
-                    .bind::<BigInt, _>(parent.0)
-                    .sql(" AND p.path @> ARRAY[")
-                    .bind::<BigInt, _>(within.0)
-                    .sql("]::int8[])"),
-            );
+            // Typed, not an `sql` fragment: Diesel never caches a statement holding one.
+            let parent_row = parent_org
+                .filter(parent_org.field(organizations::id).eq(parent.0))
+                .filter(
+                    parent_org
+                        .field(organizations::path)
+                        .contains(vec![within.0]),
+                );
+            query = query
+                .filter(organizations::parent_id.eq(parent.0))
+                .filter(diesel::dsl::exists(parent_row));
         }
         (Some(within), None) => {
             query = query.filter(organizations::path.contains(vec![within.0]));
@@ -200,8 +205,6 @@ impl PgRepositories<'_> {
         within: Option<OrganizationId>,
         parent: Option<OrganizationId>,
     ) -> StoreResult<u64> {
-        use diesel::dsl::sql;
-        use diesel::sql_types::BigInt;
         let n: Option<i64> = match (within, parent) {
             // Children of a parent inside the subtree (none if it lies outside).
             (within, Some(parent)) => organization_counts::table
@@ -223,7 +226,7 @@ impl PgRepositories<'_> {
                         .on(organizations::id.eq(organization_counts::organization_id)),
                 )
                 .filter(organizations::id.eq(root.0).and(live()))
-                .select(sql::<BigInt>("organization_counts.descendants + 1"))
+                .select(organization_counts::descendants + 1_i64)
                 .first(self.conn)
                 .optional()
                 .map_err(store_error)?,

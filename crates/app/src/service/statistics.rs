@@ -2,7 +2,7 @@
 
 use super::Services;
 use orgplane_domain::access::{Actor, Permission};
-use orgplane_domain::ip_allocation::{self, AllocationInputs, IpAllocation};
+use orgplane_domain::ip_allocation::{self, IpAllocation};
 use orgplane_domain::statistics::{self, window_start, Statistics, LIVE_WINDOW_SECS};
 use orgplane_domain::tree::{self, TreeInputs};
 use orgplane_domain::usage::Month;
@@ -17,13 +17,17 @@ impl<S: Store> Reports for Services<S> {
         let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
             let since = window_start(now, LIVE_WINDOW_SECS);
-            let figures = r.server_figures(org.id, since)?;
+            let inputs = r.statistics_inputs(org.id, since)?;
+            let figures = inputs.servers;
             let queued: HashMap<_, _> = figures.iter().map(|f| (f.server.id, f.queued)).collect();
             let sent: HashMap<_, _> = figures.iter().map(|f| (f.server.id, f.sent)).collect();
             let servers: Vec<_> = figures.into_iter().map(|f| f.server).collect();
-            let addresses = r.ip_addresses_of(org.id)?;
             Ok(statistics::assemble(
-                &org, &servers, &queued, &sent, addresses,
+                &org,
+                &servers,
+                &queued,
+                &sent,
+                inputs.addresses,
             ))
         })
     }
@@ -31,37 +35,7 @@ impl<S: Store> Reports for Services<S> {
     fn ip_allocation(&self, actor: &Actor, organization: Uuid) -> ServiceResult<IpAllocation> {
         let org = self.reached(actor, organization, Permission::ViewOrganization)?;
         self.read_stale(|r| {
-            let servers = r.servers_of(org.id)?;
-            let own_pools = r.ip_pools_of(org.id)?;
-            let own_addresses = r.ip_addresses_of(org.id)?;
-            let address_ids: Vec<_> = own_addresses.iter().map(|a| a.id).collect();
-            let holding = r.pools_holding(&address_ids)?;
-            // Every pool an own object refers to: own pools, the pools own servers send
-            // through (perhaps an ancestor's), the pools own addresses sit in.
-            let mut pool_ids: Vec<_> = own_pools.iter().map(|p| p.id).collect();
-            pool_ids.extend(servers.iter().filter_map(|s| s.ip_pool_id));
-            pool_ids.extend(holding.iter().map(|(p, _)| p.id));
-            pool_ids.sort();
-            pool_ids.dedup();
-            let pools = r.ip_pools_by_ids(&pool_ids)?;
-            let memberships = r.pool_members(&pool_ids)?;
-            let own_pool_ids: Vec<_> = own_pools.iter().map(|p| p.id).collect();
-            let pool_users = r
-                .servers_using_pools(&own_pool_ids)?
-                .into_iter()
-                .filter_map(|s| s.ip_pool_id.map(|p| (p, s.name.as_str().to_owned())))
-                .collect();
-            let server_ids: Vec<_> = servers.iter().map(|s| s.id).collect();
-            let routes = r.sent_routes(&server_ids, &own_pool_ids, &address_ids)?;
-            let inputs = AllocationInputs {
-                servers,
-                own_pools,
-                own_addresses,
-                pools,
-                memberships,
-                pool_users,
-                routes,
-            };
+            let inputs = r.allocation_inputs(org.id)?;
             Ok(ip_allocation::assemble(&org, inputs))
         })
     }

@@ -12,9 +12,11 @@ mod api_key;
 mod event;
 mod idempotency;
 mod infrastructure;
+mod ip_allocation;
 mod log;
 mod organization;
 mod overview;
+mod statistics;
 mod usage;
 mod user;
 
@@ -22,9 +24,11 @@ pub use api_key::*;
 pub use event::*;
 pub use idempotency::*;
 pub use infrastructure::*;
+pub use ip_allocation::*;
 pub use log::*;
 pub use organization::*;
 pub use overview::*;
+pub use statistics::*;
 pub use usage::*;
 pub use user::*;
 
@@ -80,6 +84,8 @@ macro_rules! store_contract_tests {
             pools_round_trip_with_one_default_per_organization,
             an_address_sits_in_several_pools,
             ip_addresses_are_unique_among_live_addresses,
+            allocation_inputs_are_what_the_parts_read,
+            statistics_inputs_are_what_the_parts_read,
             counters_add_up_across_batches,
             queues_never_go_below_zero,
             two_batches_on_the_same_counters_lose_nothing,

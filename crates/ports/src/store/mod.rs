@@ -8,12 +8,14 @@ mod api_key;
 mod event;
 mod idempotency;
 mod ip_address;
+mod ip_allocation;
 mod ip_pool;
 mod log;
 mod organization;
 mod security;
 mod server;
 mod session;
+mod statistics;
 mod usage;
 mod user;
 
@@ -21,12 +23,14 @@ pub use api_key::*;
 pub use event::*;
 pub use idempotency::*;
 pub use ip_address::*;
+pub use ip_allocation::*;
 pub use ip_pool::*;
 pub use log::*;
 pub use organization::*;
 pub use security::*;
 pub use server::*;
 pub use session::*;
+pub use statistics::*;
 pub use usage::*;
 pub use user::*;
 
@@ -145,6 +149,8 @@ pub trait Repositories:
     + ServerRepository
     + IpPoolRepository
     + IpAddressRepository
+    + IpAllocationRepository
+    + StatisticsRepository
     + EventRepository
     + UsageRepository
     + IdempotencyRepository
@@ -162,6 +168,8 @@ impl<T> Repositories for T where
         + ServerRepository
         + IpPoolRepository
         + IpAddressRepository
+        + IpAllocationRepository
+        + StatisticsRepository
         + EventRepository
         + UsageRepository
         + IdempotencyRepository

@@ -1,0 +1,133 @@
+//! The IP allocation report's reads, in one statement.
+
+use crate::ip_address::AddressRow;
+use crate::ip_pool::PoolRow;
+use crate::prepared::{Prepared, Statement};
+use crate::server::ServerRow;
+use crate::{corrupt, store_error, PgRepositories};
+use diesel::sql_types::Text;
+use diesel::RunQueryDsl;
+use orgplane_domain::event::SentRoute;
+use orgplane_domain::ip_address::{IpAddress, IpAddressId};
+use orgplane_domain::ip_allocation::AllocationInputs;
+use orgplane_domain::ip_pool::{IpPool, IpPoolId};
+use orgplane_domain::organization::OrganizationId;
+use orgplane_domain::server::{Server, ServerId};
+use orgplane_ports::store::*;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// Every set [`allocation_inputs_by_parts`] reads, in the same order, each as a JSON
+/// array: one round trip instead of eight. The routes take the sets of servers, pools and
+/// addresses as arrays (`= ANY`), so that each of `sent_totals`' three keys is an index
+/// scan (with `OR` over `IN (subquery)` PostgreSQL would scan the table); elsewhere a
+/// semi-join is as good, and measured faster on small tables (5,100 against 3,400
+/// statements a second).
+struct Allocation;
+
+impl Statement for Allocation {
+    const PARAMETERS: &'static [&'static str] = &["org"];
+    const SQL: &'static str = "\
+, srv AS (SELECT * FROM servers
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, own_pools AS (SELECT * FROM ip_pools
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, own_addresses AS (SELECT * FROM ip_addresses
+    WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)
+, pool_ids AS (
+    SELECT id FROM own_pools
+    UNION SELECT ip_pool_id FROM srv WHERE ip_pool_id IS NOT NULL
+    UNION SELECT m.ip_pool_id FROM ip_pool_addresses m
+      JOIN ip_pools p ON p.id = m.ip_pool_id AND p.deleted_at IS NULL
+      WHERE m.ip_address_id IN (SELECT id FROM own_addresses))
+SELECT
+  (SELECT coalesce(json_agg(s ORDER BY s.id), '[]') FROM srv s)::text,
+  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM own_pools p)::text,
+  (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM own_addresses a)::text,
+  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM ip_pools p
+    WHERE p.id IN (SELECT id FROM pool_ids) AND p.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(m.ip_pool_id, a) ORDER BY m.ip_pool_id, a.id), '[]')
+    FROM ip_pool_addresses m JOIN ip_addresses a ON a.id = m.ip_address_id
+    WHERE m.ip_pool_id IN (SELECT id FROM pool_ids) AND a.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(s.ip_pool_id, s.name) ORDER BY s.id), '[]')
+    FROM servers s
+    WHERE s.ip_pool_id IN (SELECT id FROM own_pools) AND s.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(json_build_array(t.server_id, t.ip_pool_id, t.ip_address_id,
+      t.organization_id, t.sent) ORDER BY t.server_id, t.ip_pool_id, t.ip_address_id), '[]')
+    FROM sent_totals t
+    WHERE t.server_id = ANY ((SELECT array_agg(id) FROM srv)::int8[])
+       OR t.ip_pool_id = ANY ((SELECT array_agg(id) FROM own_pools)::int8[])
+       OR t.ip_address_id = ANY ((SELECT array_agg(id) FROM own_addresses)::int8[]))::text";
+    type Row = (Text, Text, Text, Text, Text, Text, Text);
+}
+
+/// One of the statement's arrays, decoded.
+fn decode<T: DeserializeOwned>(what: &str, json: &str) -> StoreResult<Vec<T>> {
+    serde_json::from_str(json).map_err(|e| corrupt(what, e))
+}
+
+fn servers(json: &str) -> StoreResult<Vec<Server>> {
+    decode::<ServerRow>("servers", json)?
+        .into_iter()
+        .map(Server::try_from)
+        .collect()
+}
+
+fn pools(json: &str) -> StoreResult<Vec<IpPool>> {
+    decode::<PoolRow>("pools", json)?
+        .into_iter()
+        .map(IpPool::try_from)
+        .collect()
+}
+
+fn addresses(json: &str) -> StoreResult<Vec<IpAddress>> {
+    decode::<AddressRow>("addresses", json)?
+        .into_iter()
+        .map(IpAddress::try_from)
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Member(i64, AddressRow);
+
+#[derive(Deserialize)]
+struct PoolUser(i64, String);
+
+#[derive(Deserialize)]
+struct Route(i64, i64, i64, i64, i64);
+
+impl IpAllocationRepository for PgRepositories<'_> {
+    fn allocation_inputs(&mut self, organization: OrganizationId) -> StoreResult<AllocationInputs> {
+        type Sets = (String, String, String, String, String, String, String);
+        let (servers_json, own_pools, own_addresses, all_pools, members, users, routes): Sets =
+            Prepared::<Allocation>::new(vec![organization.0])
+                .get_result(self.conn)
+                .map_err(store_error)?;
+        Ok(AllocationInputs {
+            servers: servers(&servers_json)?,
+            own_pools: pools(&own_pools)?,
+            own_addresses: addresses(&own_addresses)?,
+            pools: pools(&all_pools)?,
+            memberships: decode::<Member>("pool members", &members)?
+                .into_iter()
+                .map(|Member(pool, row)| Ok((IpPoolId(pool), IpAddress::try_from(row)?)))
+                .collect::<StoreResult<_>>()?,
+            pool_users: decode::<PoolUser>("pool users", &users)?
+                .into_iter()
+                .map(|PoolUser(pool, name)| (IpPoolId(pool), name))
+                .collect(),
+            routes: decode::<Route>("routes", &routes)?
+                .into_iter()
+                .map(|Route(server, pool, address, organization, sent)| {
+                    let route = SentRoute {
+                        server: ServerId(server),
+                        pool: IpPoolId(pool),
+                        address: IpAddressId(address),
+                        organization: OrganizationId(organization),
+                    };
+                    (route, sent.max(0) as u64)
+                })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! Hand-written SQL that is still prepared once per connection.
+//!
+//! Diesel caches a connection's prepared statements by the type of the query, but never
+//! those of `sql_query` or of `sql` fragments: they are parsed and planned again on every
+//! execution. A [`Prepared`] statement is fixed text with `int8` parameters, cached like
+//! any typed query: for the reports that read several sets in one round trip.
+
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::BigInt;
+use diesel::{QueryResult, RunQueryDsl};
+use std::marker::PhantomData;
+
+/// A statement of fixed text.
+pub(crate) trait Statement: 'static {
+    /// The names of its `int8` parameters, which the text reads as the columns of a
+    /// one-row relation `arg` (`(SELECT org FROM arg)`).
+    const PARAMETERS: &'static [&'static str];
+    /// The text, after `WITH arg AS (...)`: it starts with `, name AS (...)` or `SELECT`.
+    const SQL: &'static str;
+    /// The SQL types of its rows.
+    type Row: 'static;
+}
+
+/// A [`Statement`] with its parameters' values.
+pub(crate) struct Prepared<S> {
+    values: Vec<i64>,
+    statement: PhantomData<S>,
+}
+
+impl<S: Statement> Prepared<S> {
+    /// The statement with one value per parameter, in order.
+    pub(crate) fn new(values: Vec<i64>) -> Self {
+        debug_assert_eq!(values.len(), S::PARAMETERS.len());
+        Self {
+            values,
+            statement: PhantomData,
+        }
+    }
+}
+
+impl<S: Statement> QueryId for Prepared<S> {
+    type QueryId = S;
+    // The text depends on the type alone: one prepared statement per connection.
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<S: Statement> Query for Prepared<S> {
+    type SqlType = S::Row;
+}
+
+impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH arg AS (SELECT ");
+        for (i, (name, value)) in S::PARAMETERS.iter().zip(&self.values).enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<BigInt, _>(value)?;
+            out.push_sql("::int8 AS ");
+            out.push_sql(name);
+        }
+        out.push_sql(") ");
+        out.push_sql(S::SQL);
+        Ok(())
+    }
+}
+
+impl<S: Statement, C> RunQueryDsl<C> for Prepared<S> {}
