@@ -138,9 +138,10 @@ READS = [
     Endpoint("postgrid_list", "postgrid sub-org list", "GET",
              "/print-mail/v1/sub_organizations?limit=10", "none", "X-API-Key",
              floor="postgrid_list", optional=True),
-    # A page of 25, as the floor reads it (the route's default page is 1,000).
+    # A page of 25 (the route's default page is 1,000), with the route's SQL as its floor:
+    # the page, the total and each organization's counts.
     Endpoint("seed002_list", "seed-002 org list", "GET", "/api/organizations?limit=25",
-             "none", "Authorization", floor="org_list", floor_vars=(("limit", "25"),),
+             "none", "Authorization", floor="seed002_list", floor_vars=(("limit", "25"),),
              optional=True),
 ]
 SCENARIOS = ["ingest", "history", "login"]

@@ -132,3 +132,35 @@ fn the_ip_allocation_costs_three_statements_whatever_the_pools_and_addresses() {
     // pool users and routes in one statement.
     assert_eq!(per_request, 3.0);
 }
+
+#[test]
+fn the_seed_002_list_costs_four_statements_whatever_its_page_holds() {
+    // Given organizations with users and servers of their own.
+    let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
+    let t = app.tenant("Acme", None, "admin");
+    for ip in ["192.0.2.1", "192.0.2.2"] {
+        app.infrastructure(&t.key, &t.org, ip);
+    }
+    for i in 0..4 {
+        app.create_org(
+            &t.key,
+            json!({"name": format!("Team {i}"), "parent_id": t.org}),
+        );
+    }
+    let path = "/api/organizations?limit=25";
+    for _ in 0..3 {
+        assert_eq!(app.get(path, &t.key).status, 200);
+    }
+    let Some(per_request) = statements_per_request(&app, 20, || {
+        let r = app.get(path, &t.key);
+        assert_eq!(r.body.as_array().unwrap().len(), 5, "{}", r.text);
+        assert_eq!(r.body[0]["workspaces_count"], 2);
+        assert_eq!(r.body[0]["users_count"], 1);
+    }) else {
+        eprintln!("pg_stat_statements is not loaded on this server: not counted");
+        return;
+    };
+    // The credential, the page, the total, then every listed organization's users and
+    // servers in one statement.
+    assert_eq!(per_request, 4.0);
+}

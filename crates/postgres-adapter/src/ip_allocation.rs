@@ -2,7 +2,7 @@
 
 use crate::ip_address::AddressRow;
 use crate::ip_pool::PoolRow;
-use crate::prepared::{Prepared, Statement};
+use crate::prepared::{Prepared, Statement, Value};
 use crate::server::ServerRow;
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
@@ -100,7 +100,7 @@ impl IpAllocationRepository for PgRepositories<'_> {
     fn allocation_inputs(&mut self, organization: OrganizationId) -> StoreResult<AllocationInputs> {
         type Sets = (String, String, String, String, String, String, String);
         let (servers_json, own_pools, own_addresses, all_pools, members, users, routes): Sets =
-            Prepared::<Allocation>::new(vec![organization.0])
+            Prepared::<Allocation>::new(vec![Value::Int(organization.0)])
                 .get_result(self.conn)
                 .map_err(store_error)?;
         Ok(AllocationInputs {

@@ -14,6 +14,7 @@ mod ip_allocation;
 mod ip_pool;
 mod log;
 mod organization;
+mod overview;
 mod pool;
 mod prepared;
 mod schema;

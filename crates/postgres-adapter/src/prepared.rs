@@ -2,19 +2,20 @@
 //!
 //! Diesel caches a connection's prepared statements by the type of the query, but never
 //! those of `sql_query` or of `sql` fragments: they are parsed and planned again on every
-//! execution. A [`Prepared`] statement is fixed text with `int8` parameters, cached like
-//! any typed query: for the reports that read several sets in one round trip.
+//! execution. A [`Prepared`] statement is fixed text with `int8` and `int8[]` parameters,
+//! cached like any typed query: for the reads that take several sets in one round trip.
 
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{Array, BigInt};
 use diesel::{QueryResult, RunQueryDsl};
 use std::marker::PhantomData;
 
 /// A statement of fixed text.
 pub(crate) trait Statement: 'static {
-    /// The names of its `int8` parameters, which the text reads as the columns of a
-    /// one-row relation `arg` (`(SELECT org FROM arg)`).
+    /// The names of its parameters, which the text reads as the columns of a one-row
+    /// relation `arg` (`(SELECT org FROM arg)`). Each is given the same kind of
+    /// [`Value`] on every execution (the prepared statement keeps its types).
     const PARAMETERS: &'static [&'static str];
     /// The text, after `WITH arg AS (...)`: it starts with `, name AS (...)` or `SELECT`.
     const SQL: &'static str;
@@ -22,15 +23,23 @@ pub(crate) trait Statement: 'static {
     type Row: 'static;
 }
 
+/// A parameter's value.
+pub(crate) enum Value {
+    /// An `int8`.
+    Int(i64),
+    /// An `int8[]`.
+    Ints(Vec<i64>),
+}
+
 /// A [`Statement`] with its parameters' values.
 pub(crate) struct Prepared<S> {
-    values: Vec<i64>,
+    values: Vec<Value>,
     statement: PhantomData<S>,
 }
 
 impl<S: Statement> Prepared<S> {
     /// The statement with one value per parameter, in order.
-    pub(crate) fn new(values: Vec<i64>) -> Self {
+    pub(crate) fn new(values: Vec<Value>) -> Self {
         debug_assert_eq!(values.len(), S::PARAMETERS.len());
         Self {
             values,
@@ -56,8 +65,16 @@ impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
             if i > 0 {
                 out.push_sql(", ");
             }
-            out.push_bind_param::<BigInt, _>(value)?;
-            out.push_sql("::int8 AS ");
+            match value {
+                Value::Int(n) => {
+                    out.push_bind_param::<BigInt, _>(n)?;
+                    out.push_sql("::int8 AS ");
+                }
+                Value::Ints(ns) => {
+                    out.push_bind_param::<Array<BigInt>, _>(ns)?;
+                    out.push_sql("::int8[] AS ");
+                }
+            }
             out.push_sql(name);
         }
         out.push_sql(") ");

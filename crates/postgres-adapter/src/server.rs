@@ -1,6 +1,6 @@
 //! Mail servers in PostgreSQL.
 
-use crate::prepared::{Prepared, Statement};
+use crate::prepared::{Prepared, Statement, Value};
 use crate::schema::{organizations, servers};
 use crate::{corrupt, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
@@ -271,9 +271,10 @@ impl ServerRepository for PgRepositories<'_> {
         organization: OrganizationId,
         since: i64,
     ) -> StoreResult<Vec<ServerFigures>> {
-        let json: String = Prepared::<Figures>::new(vec![organization.0, since])
-            .get_result(self.conn)
-            .map_err(store_error)?;
+        let json: String =
+            Prepared::<Figures>::new(vec![Value::Int(organization.0), Value::Int(since)])
+                .get_result(self.conn)
+                .map_err(store_error)?;
         figures(&json)
     }
 

@@ -1,7 +1,7 @@
 //! The live statistics' reads, in one statement.
 
 use crate::ip_address::AddressRow;
-use crate::prepared::{Prepared, Statement};
+use crate::prepared::{Prepared, Statement, Value};
 use crate::server::{figures, figures_sql};
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
@@ -32,7 +32,7 @@ impl StatisticsRepository for PgRepositories<'_> {
         since: i64,
     ) -> StoreResult<StatisticsInputs> {
         let (servers, addresses): (String, String) =
-            Prepared::<Inputs>::new(vec![organization.0, since])
+            Prepared::<Inputs>::new(vec![Value::Int(organization.0), Value::Int(since)])
                 .get_result(self.conn)
                 .map_err(store_error)?;
         let addresses: Vec<AddressRow> =

@@ -16,17 +16,16 @@ impl<S: Store> Overview for Services<S> {
         let orgs = in_reach(actor, organizations);
         self.read_stale(|r| {
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
-            let users = r.count_users_by_organization(&ids)?;
-            let servers = r.count_servers(&ids)?;
-            let count = |counts: &[(orgplane_domain::organization::OrganizationId, u64)], id| {
-                counts.iter().find(|(o, _)| *o == id).map_or(0, |(_, n)| *n)
-            };
+            let counts = r.member_counts(&ids)?;
             Ok(orgs
                 .iter()
-                .map(|o| OrganizationCounts {
-                    organization: o.uuid,
-                    users: count(&users, o.id),
-                    servers: count(&servers, o.id),
+                .map(|o| {
+                    let c = counts.iter().find(|c| c.organization == o.id);
+                    OrganizationCounts {
+                        organization: o.uuid,
+                        users: c.map_or(0, |c| c.users),
+                        servers: c.map_or(0, |c| c.servers),
+                    }
                 })
                 .collect())
         })

@@ -96,6 +96,7 @@ macro_rules! store_contract_tests {
             organizations_are_counted_and_paged_by_offset,
             counts_follow_creates_and_deletes_at_every_depth,
             users_are_counted_per_organization_and_found_by_terms,
+            member_counts_are_what_the_parts_count,
             security_facts_count_only_the_live_subtree
         );
     };

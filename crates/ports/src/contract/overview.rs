@@ -269,3 +269,40 @@ pub fn security_facts_count_only_the_live_subtree<S: Store>(make: &dyn Fn() -> S
     must(&store, |r| r.delete_organization_subtree(child.id, t(300)));
     assert_eq!(must(&store, |r| r.count_servers_within(Some(root.id))), 1);
 }
+
+/// A store that counts members at once counts what the reads piece by piece do: live
+/// users and servers of each organization asked, in the order asked, zeros included.
+pub fn member_counts_are_what_the_parts_count<S: Store>(make: &dyn Fn() -> S) {
+    // Given two organizations with users and servers (some deleted), and an empty one.
+    let store = make();
+    let acme = insert_org(&store, "Acme", None);
+    let other = insert_org(&store, "Other", None);
+    let empty = insert_org(&store, "Empty", None);
+    must(&store, |r| {
+        r.insert_user(new_user("jane@acme.example", &acme))?;
+        r.insert_user(new_user("ann@other.example", &other))?;
+        let left = r.insert_user(new_user("left@acme.example", &acme))?;
+        r.delete_user(left.id, t(1))
+    });
+    insert_server(&store, "One", &acme, None);
+    let gone = insert_server(&store, "Gone", &acme, None);
+    insert_server(&store, "Two", &other, None);
+    insert_server(&store, "Three", &other, None);
+    must(&store, |r| r.delete_server(gone.id, t(1)));
+
+    // When they are counted, in an order that is not their keys'.
+    let asked = [other.id, empty.id, acme.id];
+    let at_once = must(&store, |r| r.member_counts(&asked));
+    let by_parts = must(&store, |r| member_counts_by_parts(r, &asked));
+
+    // Then both give the same, in the order asked.
+    assert_eq!(at_once, by_parts);
+    let shown: Vec<_> = at_once
+        .iter()
+        .map(|c| (c.organization, c.users, c.servers))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![(other.id, 1, 2), (empty.id, 0, 0), (acme.id, 1, 1)]
+    );
+}

@@ -12,6 +12,7 @@ mod ip_allocation;
 mod ip_pool;
 mod log;
 mod organization;
+mod overview;
 mod security;
 mod server;
 mod session;
@@ -27,6 +28,7 @@ pub use ip_allocation::*;
 pub use ip_pool::*;
 pub use log::*;
 pub use organization::*;
+pub use overview::*;
 pub use security::*;
 pub use server::*;
 pub use session::*;
@@ -151,6 +153,7 @@ pub trait Repositories:
     + IpAddressRepository
     + IpAllocationRepository
     + StatisticsRepository
+    + OverviewRepository
     + EventRepository
     + UsageRepository
     + IdempotencyRepository
@@ -170,6 +173,7 @@ impl<T> Repositories for T where
         + IpAddressRepository
         + IpAllocationRepository
         + StatisticsRepository
+        + OverviewRepository
         + EventRepository
         + UsageRepository
         + IdempotencyRepository
