@@ -1,6 +1,6 @@
 -- pgbench floor D of GET /orgs/{id}/statistics (and Postal's): the credential check, the
 -- organization by UUID, then the report's one statement, as the route runs it
--- (postgres-adapter/src/statistics.rs and server.rs's figures_sql, kept in step): its
+-- (postgres-adapter/src/statistics.rs, kept in step): its
 -- servers with their queues and their sums over the 60-second window, and its addresses,
 -- as JSON arrays (-D lo=.. hi=.. keyhash=..).
 \set id random(:lo, :hi)
@@ -12,7 +12,7 @@ SELECT id, uuid, name, permalink, domain, address, city, zip, country, country_c
        time_zone, parent_id, parent_uuid, path, monthly_limit, customizations, suspended_at,
        suspended_by, created_at, updated_at
   FROM organizations WHERE uuid = md5('org:' || :id)::uuid AND deleted_at IS NULL;
-WITH arg AS (SELECT :id::int8 AS org, extract(epoch FROM now())::int8 - 59 AS since)
+WITH arg AS (SELECT :id::int8 AS org, floor(extract(epoch FROM now()))::int8 - 59 AS since)
 SELECT (SELECT coalesce(json_agg(json_build_array(s, q.queued,
            coalesce((SELECT sum(ss.sent) FROM sent_seconds ss
              WHERE ss.server_id = s.id AND ss.second >= (SELECT since FROM arg)), 0))

@@ -101,9 +101,14 @@ impl Application {
             ))
             .ok(),
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
-            // One use case per connection of the pool; the rest queue in order, and give
-            // up as a checkout would.
-            concurrency: settings.database.pool_max_size as usize,
+            // One use case per connection (the replica's pool is as large as the
+            // primary's); the rest queue in order, and give up as a checkout would.
+            concurrency: settings.database.pool_max_size as usize
+                * if settings.database.replica_url.is_empty() {
+                    1
+                } else {
+                    2
+                },
             admission_timeout: Duration::from_secs(settings.database.checkout_timeout_secs),
         };
         let services = Arc::new(services_over(store, settings));

@@ -22,7 +22,9 @@ pub struct Admission {
 
 /// A turn on the blocking pool; the next waiter is admitted when it drops.
 #[derive(Debug)]
-pub struct Turn(#[allow(dead_code)] OwnedSemaphorePermit);
+pub struct Turn {
+    _permit: OwnedSemaphorePermit,
+}
 
 impl Admission {
     /// `slots` use cases at once (at least one); a request that waits longer than
@@ -39,14 +41,15 @@ impl Admission {
     pub async fn enter(&self) -> Result<Turn, ServiceError> {
         match actix_web::rt::time::timeout(self.patience, self.slots.clone().acquire_owned()).await
         {
-            Ok(Ok(permit)) => Ok(Turn(permit)),
+            Ok(Ok(permit)) => Ok(Turn { _permit: permit }),
             // Waited too long, or the semaphore was closed (never done).
             Ok(Err(_)) | Err(_) => Err(ServiceError::Unavailable),
         }
     }
 
     /// Turns free right now.
-    pub fn free(&self) -> usize {
+    #[cfg(test)]
+    fn free(&self) -> usize {
         self.slots.available_permits()
     }
 }

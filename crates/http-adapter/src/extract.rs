@@ -23,8 +23,7 @@ use std::sync::Arc;
 
 /// Runs work on the blocking pool (Diesel and argon2 block), keeping the request's
 /// tracing span, once its turn comes ([`crate::admission`]: no more at once than there
-/// are connections, first come, first served). For routes that need no credential
-/// (login).
+/// are connections, first come, first served). [`Caller::run`] goes through it.
 pub async fn blocking<T, F>(state: &State, work: F) -> Result<T, ServiceError>
 where
     T: Send + 'static,
@@ -46,7 +45,8 @@ where
 }
 
 /// Runs work on the blocking pool at once, without waiting for a turn: for readiness,
-/// which has a connection of its own and must answer while the pool is merely busy.
+/// which has a connection of its own and must answer while the pool is merely busy, and
+/// for use cases that hash a password (see [`Caller::hashes_a_password`]).
 pub async fn unqueued<T, F>(state: &State, work: F) -> Result<T, ServiceError>
 where
     T: Send + 'static,
@@ -158,6 +158,8 @@ pub fn client_ip(req: &HttpRequest) -> Option<String> {
 pub struct Caller<E = Problem> {
     credential: PresentedCredential,
     surface: PhantomData<fn() -> E>,
+    /// Whether the use case waits for its turn ([`Caller::hashes_a_password`]).
+    queued: bool,
 }
 
 impl<E> FromRequest for Caller<E>
@@ -175,6 +177,7 @@ where
                     client_ip: client_ip(req),
                 },
                 surface: PhantomData,
+                queued: true,
             }),
             None => Err(E::from(ServiceError::Unauthenticated)),
         })
@@ -182,6 +185,14 @@ where
 }
 
 impl<E> Caller<E> {
+    /// The use case hashes a password, so it runs without waiting for a turn: it holds no
+    /// connection while it hashes (argon2 has its own limit), and a turn held through a
+    /// hash would keep reads waiting while connections sit idle.
+    pub fn hashes_a_password(mut self) -> Self {
+        self.queued = false;
+        self
+    }
+
     /// Authenticates the caller and runs `work` as it, in one trip to the blocking pool.
     pub async fn run<T, F>(self, state: &State, work: F) -> Result<T, ServiceError>
     where
@@ -189,11 +200,15 @@ impl<E> Caller<E> {
         F: FnOnce(&dyn UseCases, &Actor) -> Result<T, ServiceError> + Send + 'static,
     {
         let credential = self.credential;
-        blocking(state, move |uc| {
+        let work = move |uc: &dyn UseCases| {
             let actor = uc.authenticate(&credential)?;
             work(uc, &actor)
-        })
-        .await
+        };
+        if self.queued {
+            blocking(state, work).await
+        } else {
+            unqueued(state, work).await
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use orgplane_domain::ip_address::{IpAddress, IpAddressId};
 use orgplane_domain::ip_allocation::AllocationInputs;
 use orgplane_domain::ip_pool::{IpPool, IpPoolId};
 use orgplane_domain::organization::OrganizationId;
-use orgplane_domain::server::{Server, ServerId};
+use orgplane_domain::server::{Server, ServerId, ServerName};
 use orgplane_ports::store::*;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -114,8 +114,13 @@ impl IpAllocationRepository for PgRepositories<'_> {
                 .collect::<StoreResult<_>>()?,
             pool_users: decode::<PoolUser>("pool users", &users)?
                 .into_iter()
-                .map(|PoolUser(pool, name)| (IpPoolId(pool), name))
-                .collect(),
+                .map(|PoolUser(pool, name)| {
+                    // Parsed as the row struct would be: a name that no longer parses is
+                    // corrupt data, never passed on.
+                    let name = ServerName::parse(&name).map_err(|e| corrupt("server name", e))?;
+                    Ok((IpPoolId(pool), name.as_str().to_owned()))
+                })
+                .collect::<StoreResult<_>>()?,
             routes: decode::<Route>("routes", &routes)?
                 .into_iter()
                 .map(|Route(server, pool, address, organization, sent)| {

@@ -40,7 +40,6 @@ pub(crate) struct Prepared<S> {
 impl<S: Statement> Prepared<S> {
     /// The statement with one value per parameter, in order.
     pub(crate) fn new(values: Vec<Value>) -> Self {
-        debug_assert_eq!(values.len(), S::PARAMETERS.len());
         Self {
             values,
             statement: PhantomData,
@@ -60,6 +59,17 @@ impl<S: Statement> Query for Prepared<S> {
 
 impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        // The text must not vary under one query id: a wrong count is refused, never cut.
+        if self.values.len() != S::PARAMETERS.len() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!(
+                    "{} values for {} parameters",
+                    self.values.len(),
+                    S::PARAMETERS.len()
+                )
+                .into(),
+            ));
+        }
         out.push_sql("WITH arg AS (SELECT ");
         for (i, (name, value)) in S::PARAMETERS.iter().zip(&self.values).enumerate() {
             if i > 0 {

@@ -1,7 +1,6 @@
 //! Mail servers in PostgreSQL.
 
-use crate::prepared::{Prepared, Statement, Value};
-use crate::schema::{organizations, servers};
+use crate::schema::{organizations, server_queues, servers};
 use crate::{corrupt, store_error, suspended_by, suspension_from, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -90,48 +89,6 @@ fn live() -> diesel::dsl::IsNull<servers::deleted_at> {
 
 fn rows(rows: Vec<ServerRow>) -> StoreResult<Vec<Server>> {
     rows.into_iter().map(Server::try_from).collect()
-}
-
-/// The text of the live statistics' read of an organization's servers (parameters `org`
-/// and `since`): one JSON array of each server with its queue and the sum of its seconds
-/// in the window (its primary key's range). A macro, so that the statistics' statement
-/// (`statistics.rs`) embeds the same text.
-macro_rules! figures_sql {
-    () => {
-        "SELECT coalesce(json_agg(json_build_array(s, q.queued, \
-           coalesce((SELECT sum(ss.sent) FROM sent_seconds ss \
-             WHERE ss.server_id = s.id AND ss.second >= (SELECT since FROM arg)), 0)) \
-           ORDER BY s.id), '[]')::text \
-         FROM servers s LEFT JOIN server_queues q ON q.server_id = s.id \
-         WHERE s.organization_id = (SELECT org FROM arg) AND s.deleted_at IS NULL"
-    };
-}
-pub(crate) use figures_sql;
-
-/// [`figures_sql`] as a statement of its own, prepared once per connection (a Diesel query
-/// with an `sql` fragment is planned anew on every execution).
-struct Figures;
-
-impl Statement for Figures {
-    const PARAMETERS: &'static [&'static str] = &["org", "since"];
-    const SQL: &'static str = figures_sql!();
-    type Row = diesel::sql_types::Text;
-}
-
-/// The servers' figures of [`figures_sql`], decoded.
-pub(crate) fn figures(json: &str) -> StoreResult<Vec<ServerFigures>> {
-    let found: Vec<(ServerRow, Option<i64>, i64)> =
-        serde_json::from_str(json).map_err(|e| corrupt("server figures", e))?;
-    found
-        .into_iter()
-        .map(|(row, queued, sent)| {
-            Ok(ServerFigures {
-                server: Server::try_from(row)?,
-                queued: queued.unwrap_or(0).max(0) as u64,
-                sent: sent.max(0) as u64,
-            })
-        })
-        .collect()
 }
 
 impl ServerRepository for PgRepositories<'_> {
@@ -271,11 +228,38 @@ impl ServerRepository for PgRepositories<'_> {
         organization: OrganizationId,
         since: i64,
     ) -> StoreResult<Vec<ServerFigures>> {
-        let json: String =
-            Prepared::<Figures>::new(vec![Value::Int(organization.0), Value::Int(since)])
-                .get_result(self.conn)
-                .map_err(store_error)?;
-        figures(&json)
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        // Typed, and the independent reference of the statistics' one statement
+        // (statistics.rs): the servers, their queue rows, and a sum over each one's
+        // seconds in the window (its primary key's range).
+        let sent = sql::<BigInt>(
+            "coalesce((SELECT sum(ss.sent) FROM sent_seconds ss \
+             WHERE ss.server_id = servers.id AND ss.second >= ",
+        )
+        .bind::<BigInt, _>(since)
+        .sql("), 0)::int8");
+        let found: Vec<(ServerRow, Option<i64>, i64)> = servers::table
+            .left_join(server_queues::table.on(server_queues::server_id.eq(servers::id)))
+            .filter(servers::organization_id.eq(organization.0).and(live()))
+            .order(servers::id.asc())
+            .select((
+                ServerRow::as_select(),
+                server_queues::queued.nullable(),
+                sent,
+            ))
+            .load(self.conn)
+            .map_err(store_error)?;
+        found
+            .into_iter()
+            .map(|(row, queued, sent)| {
+                Ok(ServerFigures {
+                    server: Server::try_from(row)?,
+                    queued: queued.unwrap_or(0).max(0) as u64,
+                    sent: sent.max(0) as u64,
+                })
+            })
+            .collect()
     }
 
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {

@@ -2,26 +2,34 @@
 
 use crate::ip_address::AddressRow;
 use crate::prepared::{Prepared, Statement, Value};
-use crate::server::{figures, figures_sql};
+use crate::server::ServerRow;
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::organization::OrganizationId;
+use orgplane_domain::server::Server;
 use orgplane_ports::store::*;
 
-/// The servers' figures (`figures_sql`, as `server_figures` reads them) and the addresses
-/// of an organization: one round trip instead of two.
+/// What `server_figures` and `ip_addresses_of` read, as two JSON arrays: each server
+/// with its queue and the sum of its seconds in the window (its primary key's range), and
+/// the addresses. One round trip instead of two, prepared once per connection. (Rows go
+/// out whole, `json_agg(s)`, and come back through the typed queries' row structs: their
+/// fields are the table's columns by name, which `Selectable` checks at compile time.)
 struct Inputs;
 
 impl Statement for Inputs {
     const PARAMETERS: &'static [&'static str] = &["org", "since"];
-    const SQL: &'static str = concat!(
-        "SELECT (",
-        figures_sql!(),
-        "), (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM ip_addresses a \
-         WHERE a.organization_id = (SELECT org FROM arg) AND a.deleted_at IS NULL)::text"
-    );
+    const SQL: &'static str = "\
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(s, q.queued,
+      coalesce((SELECT sum(ss.sent) FROM sent_seconds ss
+        WHERE ss.server_id = s.id AND ss.second >= (SELECT since FROM arg)), 0))
+    ORDER BY s.id), '[]')
+    FROM servers s LEFT JOIN server_queues q ON q.server_id = s.id
+    WHERE s.organization_id = (SELECT org FROM arg) AND s.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM ip_addresses a
+    WHERE a.organization_id = (SELECT org FROM arg) AND a.deleted_at IS NULL)::text";
     type Row = (Text, Text);
 }
 
@@ -35,10 +43,21 @@ impl StatisticsRepository for PgRepositories<'_> {
             Prepared::<Inputs>::new(vec![Value::Int(organization.0), Value::Int(since)])
                 .get_result(self.conn)
                 .map_err(store_error)?;
+        let servers: Vec<(ServerRow, Option<i64>, i64)> =
+            serde_json::from_str(&servers).map_err(|e| corrupt("server figures", e))?;
         let addresses: Vec<AddressRow> =
             serde_json::from_str(&addresses).map_err(|e| corrupt("addresses", e))?;
         Ok(StatisticsInputs {
-            servers: figures(&servers)?,
+            servers: servers
+                .into_iter()
+                .map(|(row, queued, sent)| {
+                    Ok(ServerFigures {
+                        server: Server::try_from(row)?,
+                        queued: queued.unwrap_or(0).max(0) as u64,
+                        sent: sent.max(0) as u64,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
             addresses: addresses
                 .into_iter()
                 .map(IpAddress::try_from)

@@ -239,7 +239,7 @@ pub async fn create(
     let new = parse_body::<CreateUser>(body.clone())?.parse()?;
     created(
         &state,
-        caller,
+        caller.hashes_a_password(),
         &req,
         &body,
         render,
@@ -304,6 +304,10 @@ pub async fn update(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let patch = parse_body::<UpdateUser>(body.into_inner())?.parse()?;
+    let caller = match patch.password {
+        Some(_) => caller.hashes_a_password(),
+        None => caller,
+    };
     let view = caller
         .run(&state, move |uc, actor| uc.update_user(actor, id, patch))
         .await?;

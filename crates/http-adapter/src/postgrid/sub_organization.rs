@@ -309,6 +309,7 @@ pub async fn create(
     let new = parse_json::<CreateSubOrganization>(value)?.parse(state.sub_organization_limit)?;
     let idempotency = idempotency(&req, &body, render).map_err(|e| PostgridError::invalid(&[e]))?;
     let outcome = caller
+        .hashes_a_password()
         .run(&state, move |uc, actor| uc.onboard(actor, new, idempotency))
         .await?;
     Ok(send_outcome(outcome, render))

@@ -28,14 +28,26 @@ fn sent(server: &Server, second: i64, count: i64, queued: i64) -> Counters {
 pub fn statistics_inputs_are_what_the_parts_read<S: Store>(make: &dyn Fn() -> S) {
     // Given an organization with two servers that sent in and before the window, one
     // deleted server, two addresses (one deleted), and another organization that sent.
+    // One server is suspended by its organization, one address has IPv6 and the lowest
+    // priority, and their times have microseconds: what a row sent as JSON must keep.
     let store = make();
     let org = insert_org(&store, "Acme", None);
     let other_org = insert_org(&store, "Other", None);
+    let micros = t(0) + chrono::Duration::microseconds(123_456);
     let busy = insert_server(&store, "Busy", &org, None);
-    let idle = insert_server(&store, "Idle", &org, None);
+    let mut suspended = new_server("Idle", &org, None);
+    suspended.now = micros;
+    suspended.suspension = Some(orgplane_domain::suspension::Suspension {
+        since: micros,
+        origin: orgplane_domain::suspension::SuspensionOrigin::Organization(org.id),
+    });
+    let idle = must(&store, |r| r.insert_server(suspended.clone()));
     let gone = insert_server(&store, "Gone", &org, None);
     let other = insert_server(&store, "Other's", &other_org, None);
-    let address = insert_address(&store, "192.0.2.1", &org);
+    let mut with_ipv6 = new_address("192.0.2.1", Some("2001:db8::1"), &org);
+    with_ipv6.priority = orgplane_domain::ip_address::Priority::new(0).expect("priority");
+    with_ipv6.now = micros;
+    let address = must(&store, |r| r.insert_ip_address(with_ipv6.clone()));
     let gone_address = insert_address(&store, "192.0.2.2", &org);
     let _other_address = insert_address(&store, "192.0.2.3", &other_org);
     must(&store, |r| {
@@ -60,5 +72,10 @@ pub fn statistics_inputs_are_what_the_parts_read<S: Store>(make: &dyn Fn() -> S)
         .map(|f| (f.server.id, f.queued, f.sent))
         .collect();
     assert_eq!(shown, vec![(busy.id, 4, 3), (idle.id, 1, 0)]);
+    assert_eq!(at_once.servers[0].server, busy, "servers come whole");
+    assert_eq!(
+        at_once.servers[1].server, idle,
+        "with their suspension and times"
+    );
     assert_eq!(at_once.addresses, vec![address]);
 }
