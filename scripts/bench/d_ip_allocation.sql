@@ -21,21 +21,22 @@ WITH arg AS (SELECT :id::int8 AS org)
 , pool_ids AS (
     SELECT id FROM own_pools
     UNION SELECT ip_pool_id FROM srv WHERE ip_pool_id IS NOT NULL
-    UNION SELECT m.ip_pool_id FROM ip_pool_addresses m
-      JOIN ip_pools p ON p.id = m.ip_pool_id AND p.deleted_at IS NULL
-      WHERE m.ip_address_id IN (SELECT id FROM own_addresses))
+    UNION SELECT m.ip_pool_id FROM own_addresses a
+      JOIN ip_pool_addresses m ON m.ip_address_id = a.id
+      JOIN ip_pools p ON p.id = m.ip_pool_id AND p.deleted_at IS NULL)
 SELECT
   (SELECT coalesce(json_agg(s ORDER BY s.id), '[]') FROM srv s)::text,
   (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM own_pools p)::text,
   (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM own_addresses a)::text,
-  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM ip_pools p
-    WHERE p.id IN (SELECT id FROM pool_ids) AND p.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(p ORDER BY p.id), '[]') FROM pool_ids i
+    JOIN ip_pools p ON p.id = i.id WHERE p.deleted_at IS NULL)::text,
   (SELECT coalesce(json_agg(json_build_array(m.ip_pool_id, a) ORDER BY m.ip_pool_id, a.id), '[]')
-    FROM ip_pool_addresses m JOIN ip_addresses a ON a.id = m.ip_address_id
-    WHERE m.ip_pool_id IN (SELECT id FROM pool_ids) AND a.deleted_at IS NULL)::text,
+    FROM pool_ids i JOIN ip_pool_addresses m ON m.ip_pool_id = i.id
+      JOIN ip_addresses a ON a.id = m.ip_address_id
+    WHERE a.deleted_at IS NULL)::text,
   (SELECT coalesce(json_agg(json_build_array(s.ip_pool_id, s.name) ORDER BY s.id), '[]')
-    FROM servers s
-    WHERE s.ip_pool_id IN (SELECT id FROM own_pools) AND s.deleted_at IS NULL)::text,
+    FROM own_pools p JOIN servers s ON s.ip_pool_id = p.id
+    WHERE s.deleted_at IS NULL)::text,
   (SELECT coalesce(json_agg(json_build_array(t.server_id, t.ip_pool_id, t.ip_address_id,
       t.organization_id, t.sent) ORDER BY t.server_id, t.ip_pool_id, t.ip_address_id), '[]')
     FROM sent_totals t

@@ -165,6 +165,15 @@ fn filtered(filter: &OrganizationFilter) -> organizations::BoxedQuery<'static, d
     for term in &filter.terms {
         query = query.filter(organizations::search_text.like(like_pattern(term)));
     }
+    if !filter.terms.is_empty() {
+        // A search is planned for its terms, never from a cached statement (an `sql`
+        // fragment keeps Diesel from preparing it): the generic plan walks the parent's
+        // children in key order and filters, which for a rare term among a million
+        // children read them all (370 ms); planned for the term, the trigram index finds
+        // its few matches (6 ms). A common term still walks the children, which is then
+        // the faster way.
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("TRUE"));
+    }
     query
 }
 

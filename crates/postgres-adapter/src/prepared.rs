@@ -94,3 +94,54 @@ impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
 }
 
 impl<S: Statement, C> RunQueryDsl<C> for Prepared<S> {}
+
+#[cfg(test)]
+mod tests {
+    use crate::{PgRepositories, PgStore, PoolSettings};
+    use diesel::RunQueryDsl;
+    use orgplane_domain::organization::OrganizationId;
+    use orgplane_ports::store::*;
+    use orgplane_test_postgres::TestDatabase;
+    use std::time::Duration;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    #[test]
+    fn the_one_statement_reads_are_prepared_once_per_connection() {
+        // Given one connection of a store.
+        let db = TestDatabase::new();
+        let store = PgStore::new(&PoolSettings {
+            url: db.url.clone(),
+            max_size: 1,
+            min_idle: 0,
+            connect_timeout: Duration::from_secs(5),
+            checkout_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(30),
+            replica_url: None,
+        });
+        let mut conn = store.pool.get().expect("a connection");
+        let r = &mut PgRepositories { conn: &mut conn.pg };
+
+        // When each one-statement read runs three times on it.
+        for _ in 0..3 {
+            r.statistics_inputs(OrganizationId(1), 0)
+                .expect("statistics");
+            r.allocation_inputs(OrganizationId(1)).expect("allocation");
+            r.member_counts(&[OrganizationId(1)]).expect("counts");
+        }
+
+        // Then the connection holds one named prepared statement for each (`sql_query`
+        // would have used the unnamed statement, parsed and planned every time).
+        let prepared: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'WITH arg AS%'",
+        )
+        .get_result(r.conn)
+        .expect("prepared statements");
+        assert_eq!(prepared.n, 3);
+    }
+}
