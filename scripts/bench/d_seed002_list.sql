@@ -2,7 +2,7 @@
 -- administrator: the credential check, the first page of everything by key, the total
 -- (row 0 of organization_counts), then each listed organization's live users and servers
 -- in one statement, as the route runs it (postgres-adapter/src/overview.rs, kept in
--- step) (-D limit=25 keyhash=..).
+-- step; bench.py passes the page's keys as page_ids) (-D limit=25 page_ids={..} keyhash=..).
 -- The credential check every request makes: the key and the user it acts as.
 SELECT k.*, u.* FROM api_keys k
   LEFT JOIN users u ON u.id = k.user_id AND u.deleted_at IS NULL
@@ -12,9 +12,7 @@ SELECT id, uuid, name, permalink, domain, address, city, zip, country, country_c
        suspended_by, created_at, updated_at
   FROM organizations WHERE deleted_at IS NULL ORDER BY id OFFSET 0 LIMIT :limit;
 SELECT descendants FROM organization_counts WHERE organization_id = 0 LIMIT 1;
-WITH arg AS (SELECT (SELECT array_agg(id) FROM (
-    SELECT id FROM organizations WHERE deleted_at IS NULL ORDER BY id LIMIT :limit) page)::int8[]
-    AS orgs)
+WITH arg AS (SELECT :page_ids::int8[] AS orgs)
 SELECT o.id,
   (SELECT count(*) FROM users u WHERE u.organization_id = o.id AND u.deleted_at IS NULL),
   (SELECT count(*) FROM servers s WHERE s.organization_id = o.id AND s.deleted_at IS NULL)

@@ -101,14 +101,12 @@ impl Application {
             ))
             .ok(),
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
-            // One use case per connection (the replica's pool is as large as the
-            // primary's); the rest queue in order, and give up as a checkout would.
-            concurrency: settings.database.pool_max_size as usize
-                * if settings.database.replica_url.is_empty() {
-                    1
-                } else {
-                    2
-                },
+            // One use case per connection of the primary (which every request's
+            // credential check reads); the rest queue in order, and give up as a checkout
+            // would. Use cases that hash a password queue apart, as many at once as
+            // passwords are hashed.
+            concurrency: settings.database.pool_max_size as usize,
+            hashing_concurrency: system::hashes_at_once(),
             admission_timeout: Duration::from_secs(settings.database.checkout_timeout_secs),
         };
         let services = Arc::new(services_over(store, settings));

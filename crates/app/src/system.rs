@@ -92,15 +92,20 @@ pub struct Argon2Hasher {
     memories: Memories,
 }
 
+/// How many passwords are hashed at once: one per core, at most four (76 MiB of working
+/// memory at most, whatever the machine). The HTTP edge lets as many hashing use cases
+/// run at once.
+pub fn hashes_at_once() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(4)
+}
+
 impl Argon2Hasher {
     /// The OWASP Password Storage Cheat Sheet's first argon2id configuration.
     pub fn owasp() -> Self {
         let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-        // One hash per core, at most four: 76 MiB of working memory at most, whatever the
-        // machine.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut hasher = Self {
-            memories: Memories::new(cores.min(4), params.block_count()),
+            memories: Memories::new(hashes_at_once(), params.block_count()),
             params,
             dummy: PasswordHash(String::new()),
         };

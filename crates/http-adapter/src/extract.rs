@@ -29,8 +29,34 @@ where
     T: Send + 'static,
     F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
 {
+    admitted(state, &state.admission, work).await
+}
+
+/// Runs a use case that hashes a password on the blocking pool once its turn comes in a
+/// queue of its own, with one turn per hash run at once: it holds no connection while it
+/// hashes, so a turn of the main queue held through a hash would keep reads waiting while
+/// connections sit idle; and its own queue keeps a flood of logins from piling up
+/// threads (a wait past the checkout timeout answers 503 here too). Its short database
+/// steps take a connection without a turn of the main queue: at most that many beyond it.
+pub async fn hashing<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    admitted(state, &state.hashing, work).await
+}
+
+async fn admitted<T, F>(
+    state: &State,
+    queue: &crate::admission::Admission,
+    work: F,
+) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
     let waiting = state.metrics.blocking_queued();
-    let turn = match state.admission.enter().await {
+    let turn = match queue.enter().await {
         Ok(turn) => turn,
         Err(e) => {
             waiting.gave_up();
@@ -45,8 +71,7 @@ where
 }
 
 /// Runs work on the blocking pool at once, without waiting for a turn: for readiness,
-/// which has a connection of its own and must answer while the pool is merely busy, and
-/// for use cases that hash a password (see [`Caller::hashes_a_password`]).
+/// which has a connection of its own and must answer while the pool is merely busy.
 pub async fn unqueued<T, F>(state: &State, work: F) -> Result<T, ServiceError>
 where
     T: Send + 'static,
@@ -185,9 +210,8 @@ where
 }
 
 impl<E> Caller<E> {
-    /// The use case hashes a password, so it runs without waiting for a turn: it holds no
-    /// connection while it hashes (argon2 has its own limit), and a turn held through a
-    /// hash would keep reads waiting while connections sit idle.
+    /// The use case hashes a password, so it waits in the hashing queue instead (see
+    /// [`hashing`]).
     pub fn hashes_a_password(mut self) -> Self {
         self.queued = false;
         self
@@ -207,7 +231,7 @@ impl<E> Caller<E> {
         if self.queued {
             blocking(state, work).await
         } else {
-            unqueued(state, work).await
+            hashing(state, work).await
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct State {
     pub metrics: Arc<metrics::Metrics>,
     /// Turns on the blocking pool, one per database connection.
     pub admission: admission::Admission,
+    /// Turns of the use cases that hash a password, one per hash run at once.
+    pub hashing: admission::Admission,
     /// The largest body accepted (for surfaces that read bodies themselves).
     pub body_limit_bytes: usize,
     /// The largest batch of events accepted.
@@ -64,6 +66,8 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Use cases run at once (the store's connections); more wait their turn in order.
     pub concurrency: usize,
+    /// Use cases that hash a password run at once (hashes at once), apart from the others.
+    pub hashing_concurrency: usize,
     /// How long a request waits for its turn before it is answered 503.
     pub admission_timeout: Duration,
 }
@@ -153,6 +157,10 @@ pub fn serve(
         usecases,
         metrics: Arc::new(metrics::Metrics::new()),
         admission: admission::Admission::new(settings.concurrency, settings.admission_timeout),
+        hashing: admission::Admission::new(
+            settings.hashing_concurrency,
+            settings.admission_timeout,
+        ),
         body_limit_bytes: settings.body_limit_bytes,
         events_body_limit_bytes: settings.events_body_limit_bytes,
         sub_organization_limit: settings.sub_organization_limit,

@@ -2,7 +2,7 @@
 
 use crate::ip_address::AddressRow;
 use crate::ip_pool::PoolRow;
-use crate::prepared::{Prepared, Statement, Value};
+use crate::prepared::{Kind, Prepared, Statement, Value};
 use crate::server::ServerRow;
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
@@ -27,7 +27,7 @@ use serde::Deserialize;
 struct Allocation;
 
 impl Statement for Allocation {
-    const PARAMETERS: &'static [&'static str] = &["org"];
+    const PARAMETERS: &'static [(&'static str, Kind)] = &[("org", Kind::Int)];
     const SQL: &'static str = "\
 , srv AS (SELECT * FROM servers
     WHERE organization_id = (SELECT org FROM arg) AND deleted_at IS NULL)

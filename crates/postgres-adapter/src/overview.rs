@@ -1,6 +1,6 @@
 //! The overview's reads (seed 002), in one statement.
 
-use crate::prepared::{Prepared, Statement, Value};
+use crate::prepared::{Kind, Prepared, Statement, Value};
 use crate::{store_error, PgRepositories};
 use diesel::sql_types::BigInt;
 use diesel::RunQueryDsl;
@@ -9,10 +9,10 @@ use orgplane_ports::store::*;
 
 /// Each organization's live users and servers, in the order given, zeros included: one
 /// round trip instead of two, each count an index-only range of its organization.
-struct Members;
+pub(crate) struct Members;
 
 impl Statement for Members {
-    const PARAMETERS: &'static [&'static str] = &["orgs"];
+    const PARAMETERS: &'static [(&'static str, Kind)] = &[("orgs", Kind::Ints)];
     const SQL: &'static str = "\
 SELECT o.id,
   (SELECT count(*) FROM users u WHERE u.organization_id = o.id AND u.deleted_at IS NULL),

@@ -13,14 +13,23 @@ use std::marker::PhantomData;
 
 /// A statement of fixed text.
 pub(crate) trait Statement: 'static {
-    /// The names of its parameters, which the text reads as the columns of a one-row
-    /// relation `arg` (`(SELECT org FROM arg)`). Each is given the same kind of
-    /// [`Value`] on every execution (the prepared statement keeps its types).
-    const PARAMETERS: &'static [&'static str];
+    /// Its parameters, by name and kind, which the text reads as the columns of a one-row
+    /// relation `arg` (`(SELECT org FROM arg)`). Every execution must give values of
+    /// these kinds: the prepared statement keeps its types.
+    const PARAMETERS: &'static [(&'static str, Kind)];
     /// The text, after `WITH arg AS (...)`: it starts with `, name AS (...)` or `SELECT`.
     const SQL: &'static str;
     /// The SQL types of its rows.
     type Row: 'static;
+}
+
+/// The SQL type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `int8`.
+    Int,
+    /// `int8[]`.
+    Ints,
 }
 
 /// A parameter's value.
@@ -29,6 +38,15 @@ pub(crate) enum Value {
     Int(i64),
     /// An `int8[]`.
     Ints(Vec<i64>),
+}
+
+impl Value {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Int(_) => Kind::Int,
+            Self::Ints(_) => Kind::Ints,
+        }
+    }
 }
 
 /// A [`Statement`] with its parameters' values.
@@ -59,19 +77,17 @@ impl<S: Statement> Query for Prepared<S> {
 
 impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        // The text must not vary under one query id: a wrong count is refused, never cut.
-        if self.values.len() != S::PARAMETERS.len() {
+        // The text and its types must not vary under one query id: values that do not
+        // match the parameters are refused, never cut or cast.
+        let kinds: Vec<Kind> = self.values.iter().map(Value::kind).collect();
+        let expected: Vec<Kind> = S::PARAMETERS.iter().map(|(_, kind)| *kind).collect();
+        if kinds != expected {
             return Err(diesel::result::Error::QueryBuilderError(
-                format!(
-                    "{} values for {} parameters",
-                    self.values.len(),
-                    S::PARAMETERS.len()
-                )
-                .into(),
+                format!("values of kinds {kinds:?} for parameters of kinds {expected:?}").into(),
             ));
         }
         out.push_sql("WITH arg AS (SELECT ");
-        for (i, (name, value)) in S::PARAMETERS.iter().zip(&self.values).enumerate() {
+        for (i, ((name, _), value)) in S::PARAMETERS.iter().zip(&self.values).enumerate() {
             if i > 0 {
                 out.push_sql(", ");
             }
@@ -143,5 +159,40 @@ mod tests {
         .get_result(r.conn)
         .expect("prepared statements");
         assert_eq!(prepared.n, 3);
+
+        // And a list is prepared, but a search never is (it is planned for its terms).
+        let search = OrganizationFilter {
+            parent: Some(OrganizationId(1)),
+            terms: vec!["acme".to_owned()],
+            ..OrganizationFilter::default()
+        };
+        let children = OrganizationFilter {
+            terms: vec![],
+            ..search.clone()
+        };
+        for _ in 0..3 {
+            r.list_organizations(&search, None, 10).expect("search");
+            r.list_organizations(&children, None, 10).expect("children");
+        }
+        let mut named = |pattern: &str| -> i64 {
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(pattern)
+            .get_result::<Count>(&mut *r.conn)
+            .expect("prepared statements")
+            .n
+        };
+        assert_eq!(named("%search_text%"), 0, "a search is planned every time");
+        assert!(named("%parent_id%") >= 1, "the children's page is prepared");
+
+        // And values that do not match a statement's parameters are refused.
+        use super::{Prepared, Value};
+        let wrong = Prepared::<crate::overview::Members>::new(vec![Value::Int(1)])
+            .load::<(i64, i64, i64)>(r.conn);
+        assert!(wrong.is_err());
+        let missing =
+            Prepared::<crate::overview::Members>::new(vec![]).load::<(i64, i64, i64)>(r.conn);
+        assert!(missing.is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The live statistics' reads, in one statement.
 
 use crate::ip_address::AddressRow;
-use crate::prepared::{Prepared, Statement, Value};
+use crate::prepared::{Kind, Prepared, Statement, Value};
 use crate::server::ServerRow;
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
@@ -19,7 +19,7 @@ use orgplane_ports::store::*;
 struct Inputs;
 
 impl Statement for Inputs {
-    const PARAMETERS: &'static [&'static str] = &["org", "since"];
+    const PARAMETERS: &'static [(&'static str, Kind)] = &[("org", Kind::Int), ("since", Kind::Int)];
     const SQL: &'static str = "\
 SELECT
   (SELECT coalesce(json_agg(json_build_array(s, q.queued,

@@ -16,11 +16,15 @@ impl<S: Store> Overview for Services<S> {
         let orgs = in_reach(actor, organizations);
         self.read_stale(|r| {
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
-            let counts = r.member_counts(&ids)?;
+            let counts: std::collections::HashMap<_, _> = r
+                .member_counts(&ids)?
+                .into_iter()
+                .map(|c| (c.organization, c))
+                .collect();
             Ok(orgs
                 .iter()
                 .map(|o| {
-                    let c = counts.iter().find(|c| c.organization == o.id);
+                    let c = counts.get(&o.id);
                     OrganizationCounts {
                         organization: o.uuid,
                         users: c.map_or(0, |c| c.users),

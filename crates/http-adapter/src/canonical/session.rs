@@ -2,7 +2,7 @@
 
 use super::NoContent;
 use crate::canonical::problem::Problem;
-use crate::extract::{client_ip, parse_body, unqueued, Caller};
+use crate::extract::{client_ip, hashing, parse_body, Caller};
 use crate::State;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -50,8 +50,7 @@ pub async fn login(
         ]));
     }
     let ip = client_ip(&req);
-    // Hashing: no turn (see `Caller::hashes_a_password`).
-    let grant = unqueued(&state, move |uc| uc.login(&email, &password, ip)).await?;
+    let grant = hashing(&state, move |uc| uc.login(&email, &password, ip)).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: grant.token,
         expires_at: grant.expires_at,
