@@ -1,6 +1,7 @@
 //! Admission to the blocking pool: at most as many use cases run at once as the store has
 //! connections; the others wait here, in arrival order, on the async worker, holding no
-//! thread.
+//! thread. [`blocking`], [`hashing`] and [`unqueued`] are the trips to the blocking pool
+//! (Diesel and argon2 block), through the main queue, the hashing queue or neither.
 //!
 //! Without it, every request got a blocking thread at once and the surplus waited inside
 //! the connection pool, whose lock is not fair: a thread woken for a returned connection
@@ -8,7 +9,9 @@
 //! hundreds of milliseconds while the median did not move (the p99 of the reports under
 //! `make bench`). A FIFO semaphore in front bounds each wait by the work queued ahead.
 
-use orgplane_ports::usecase::ServiceError;
+use crate::State;
+use actix_web::web;
+use orgplane_ports::usecase::{ServiceError, UseCases};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -52,6 +55,84 @@ impl Admission {
     fn free(&self) -> usize {
         self.slots.available_permits()
     }
+}
+
+/// Runs work on the blocking pool (Diesel and argon2 block), keeping the request's
+/// tracing span, once its turn comes ([`Admission`]: no more at once than there
+/// are connections, first come, first served). [`Caller::run`] goes through it.
+pub async fn blocking<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    admitted(state, &state.admission, work).await
+}
+
+/// Runs a use case that hashes a password on the blocking pool once its turn comes in a
+/// queue of its own, with one turn per hash run at once: it holds no connection while it
+/// hashes, so a turn of the main queue held through a hash would keep reads waiting while
+/// connections sit idle; and its own queue keeps a flood of logins from piling up
+/// threads (a wait past the checkout timeout answers 503 here too). Its short database
+/// steps take a connection without a turn of the main queue: at most that many beyond it.
+pub async fn hashing<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    admitted(state, &state.hashing, work).await
+}
+
+async fn admitted<T, F>(
+    state: &State,
+    queue: &crate::admission::Admission,
+    work: F,
+) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    let waiting = state.metrics.blocking_queued();
+    let turn = match queue.enter().await {
+        Ok(turn) => turn,
+        Err(e) => {
+            waiting.gave_up();
+            return Err(e);
+        }
+    };
+    off_worker(state, waiting, move |uc| {
+        let _turn = turn;
+        work(uc)
+    })
+    .await
+}
+
+/// Runs work on the blocking pool at once, without waiting for a turn: for readiness,
+/// which has a connection of its own and must answer while the pool is merely busy.
+pub async fn unqueued<T, F>(state: &State, work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    off_worker(state, state.metrics.blocking_queued(), work).await
+}
+
+async fn off_worker<T, F>(
+    state: &State,
+    waiting: crate::metrics::Waiting,
+    work: F,
+) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn UseCases) -> Result<T, ServiceError> + Send + 'static,
+{
+    let usecases: Arc<dyn UseCases> = state.usecases.clone();
+    let span = tracing::Span::current();
+    let done = web::block(move || {
+        let _running = waiting.running();
+        span.in_scope(|| work(usecases.as_ref()))
+    })
+    .await;
+    done.map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `/healthz` and `/readyz`.
 
+use crate::admission::unqueued;
 use crate::canonical::problem::Problem;
-use crate::extract::unqueued;
 use crate::State;
 use actix_web::get;
 use actix_web::{web, HttpResponse};

@@ -1,8 +1,9 @@
 //! `/auth/login`, `/auth/logout` and `/auth/me`.
 
 use super::NoContent;
+use crate::admission::hashing;
 use crate::canonical::problem::Problem;
-use crate::extract::{client_ip, hashing, parse_body, Caller};
+use crate::extract::{client_ip, parse_body, Caller};
 use crate::State;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
