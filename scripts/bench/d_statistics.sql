@@ -13,11 +13,12 @@ SELECT id, uuid, name, permalink, domain, address, city, zip, country, country_c
        suspended_by, created_at, updated_at
   FROM organizations WHERE uuid = md5('org:' || :id)::uuid AND deleted_at IS NULL;
 WITH arg AS (SELECT :id::int8 AS org, floor(extract(epoch FROM now()))::int8 - 59 AS since)
-SELECT (SELECT coalesce(json_agg(json_build_array(s, q.queued,
-           coalesce((SELECT sum(ss.sent) FROM sent_seconds ss
-             WHERE ss.server_id = s.id AND ss.second >= (SELECT since FROM arg)), 0))
-           ORDER BY s.id), '[]')::text
-         FROM servers s LEFT JOIN server_queues q ON q.server_id = s.id
-         WHERE s.organization_id = (SELECT org FROM arg) AND s.deleted_at IS NULL),
-       (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM ip_addresses a
-         WHERE a.organization_id = (SELECT org FROM arg) AND a.deleted_at IS NULL)::text;
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(s, q.queued,
+      coalesce((SELECT sum(ss.sent) FROM sent_seconds ss
+        WHERE ss.server_id = s.id AND ss.second >= (SELECT since FROM arg)), 0))
+    ORDER BY s.id), '[]')
+    FROM servers s LEFT JOIN server_queues q ON q.server_id = s.id
+    WHERE s.organization_id = (SELECT org FROM arg) AND s.deleted_at IS NULL)::text,
+  (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM ip_addresses a
+    WHERE a.organization_id = (SELECT org FROM arg) AND a.deleted_at IS NULL)::text;

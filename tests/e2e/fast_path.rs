@@ -1,19 +1,36 @@
 //! The request path, pinned: how many statements an authenticated read costs.
 
-use orgplane_e2e::TestApp;
+use orgplane_e2e::{Tenant, TestApp};
 use serde_json::json;
 
-/// The statements `requests` cost, counted by PostgreSQL itself; `None` where it cannot
-/// count.
-fn statements_per_request(app: &TestApp, requests: u64, call: impl Fn()) -> Option<f64> {
+/// The statements one `call` costs, counted by PostgreSQL itself over `requests` calls,
+/// after three calls to warm up (connections opened, each key's first use written down).
+fn statements_per_request(app: &TestApp, requests: u64, call: impl Fn()) -> f64 {
+    for _ in 0..3 {
+        call();
+    }
     let mut conn = app.connect();
-    let before = app.statements_run(&mut conn)?;
+    let counted = "the test cluster loads pg_stat_statements";
+    let before = app.statements_run(&mut conn).expect(counted);
     for _ in 0..requests {
         call();
     }
-    let after = app.statements_run(&mut conn)?;
+    let after = app.statements_run(&mut conn).expect(counted);
     // The first reading itself is one of the statements counted.
-    Some((after - before - 1) as f64 / requests as f64)
+    (after - before - 1) as f64 / requests as f64
+}
+
+/// Three servers of `t`'s organization, each with its own pool and address, that sent 5
+/// messages through them and have 2 more queued.
+fn three_servers_that_sent(app: &TestApp, t: &Tenant) {
+    for ip in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        let infra = app.infrastructure(&t.key, &t.org, ip);
+        let events = json!({"events": [
+            {"server_id": infra.server, "type": "sent", "ip_address": ip, "count": 5},
+            {"server_id": infra.server, "type": "queued", "count": 2},
+        ]});
+        assert_eq!(app.post("/events", &t.key, events).status, 200);
+    }
 }
 
 #[test]
@@ -23,19 +40,10 @@ fn an_authenticated_read_of_an_organization_costs_two_statements() {
     let child = app.create_org(&t.key, json!({"name": "Team"}));
     let path = format!("/orgs/{}", child["id"].as_str().unwrap());
     let session = app.login(&t.email, &t.password);
-    // Warm up: connections opened, each key's first use written down.
-    for credential in [&t.key, &session] {
-        for _ in 0..3 {
-            assert_eq!(app.get(&path, credential).status, 200);
-        }
-    }
     for (what, credential) in [("API key", &t.key), ("session", &session)] {
-        let Some(per_request) = statements_per_request(&app, 20, || {
+        let per_request = statements_per_request(&app, 20, || {
             assert_eq!(app.get(&path, credential).status, 200)
-        }) else {
-            eprintln!("pg_stat_statements is not loaded on this server: not counted");
-            return;
-        };
+        });
         // One for the credential and its user, one for the organization with its
         // parent's id: no connection test, no BEGIN/COMMIT.
         assert_eq!(per_request, 2.0, "{what}");
@@ -56,15 +64,9 @@ fn a_list_costs_the_same_whatever_parents_its_items_have() {
             .unwrap()
             .to_owned();
     }
-    for _ in 0..3 {
-        assert_eq!(app.get("/orgs?limit=50", &t.key).status, 200);
-    }
-    let Some(per_request) = statements_per_request(&app, 10, || {
+    let per_request = statements_per_request(&app, 10, || {
         assert_eq!(app.get("/orgs?limit=50", &t.key).status, 200)
-    }) else {
-        eprintln!("pg_stat_statements is not loaded on this server: not counted");
-        return;
-    };
+    });
     assert_eq!(per_request, 2.0, "no look-up per parent");
 }
 
@@ -73,26 +75,13 @@ fn live_statistics_cost_three_statements_whatever_the_servers() {
     // Given an organization with three servers that sent and queued.
     let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
     let t = app.tenant("Acme", None, "admin");
-    for ip in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
-        let infra = app.infrastructure(&t.key, &t.org, ip);
-        let events = json!({"events": [
-            {"server_id": infra.server, "type": "sent", "ip_address": ip, "count": 5},
-            {"server_id": infra.server, "type": "queued", "count": 2},
-        ]});
-        assert_eq!(app.post("/events", &t.key, events).status, 200);
-    }
+    three_servers_that_sent(&app, &t);
     let path = format!("/orgs/{}/statistics", t.org);
-    for _ in 0..3 {
-        assert_eq!(app.get(&path, &t.key).status, 200);
-    }
-    let Some(per_request) = statements_per_request(&app, 20, || {
+    let per_request = statements_per_request(&app, 20, || {
         let r = app.get(&path, &t.key);
         assert_eq!(r.body["statistics"]["total_sent"], 15, "{}", r.text);
         assert_eq!(r.body["statistics"]["total_queued_count"], 6);
-    }) else {
-        eprintln!("pg_stat_statements is not loaded on this server: not counted");
-        return;
-    };
+    });
     // The credential, the organization, then its servers with their queues and windows
     // and its addresses in one statement.
     assert_eq!(per_request, 3.0);
@@ -104,18 +93,9 @@ fn the_ip_allocation_costs_three_statements_whatever_the_pools_and_addresses() {
     // sent through them.
     let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
     let t = app.tenant("Acme", None, "admin");
-    for ip in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
-        let infra = app.infrastructure(&t.key, &t.org, ip);
-        let events = json!({"events": [
-            {"server_id": infra.server, "type": "sent", "ip_address": ip, "count": 5},
-        ]});
-        assert_eq!(app.post("/events", &t.key, events).status, 200);
-    }
+    three_servers_that_sent(&app, &t);
     let path = format!("/orgs/{}/ip_allocation", t.org);
-    for _ in 0..3 {
-        assert_eq!(app.get(&path, &t.key).status, 200);
-    }
-    let Some(per_request) = statements_per_request(&app, 20, || {
+    let per_request = statements_per_request(&app, 20, || {
         let r = app.get(&path, &t.key);
         assert_eq!(
             r.body["ip_pools"].as_array().unwrap().len(),
@@ -124,10 +104,7 @@ fn the_ip_allocation_costs_three_statements_whatever_the_pools_and_addresses() {
             r.text
         );
         assert_eq!(r.body["ip_addresses"][2]["emails_sent"], 5);
-    }) else {
-        eprintln!("pg_stat_statements is not loaded on this server: not counted");
-        return;
-    };
+    });
     // The credential, the organization, then its servers, pools, addresses, members,
     // pool users and routes in one statement.
     assert_eq!(per_request, 3.0);
@@ -148,18 +125,12 @@ fn the_seed_002_list_costs_four_statements_whatever_its_page_holds() {
         );
     }
     let path = "/api/organizations?limit=25";
-    for _ in 0..3 {
-        assert_eq!(app.get(path, &t.key).status, 200);
-    }
-    let Some(per_request) = statements_per_request(&app, 20, || {
+    let per_request = statements_per_request(&app, 20, || {
         let r = app.get(path, &t.key);
         assert_eq!(r.body.as_array().unwrap().len(), 5, "{}", r.text);
         assert_eq!(r.body[0]["workspaces_count"], 2);
         assert_eq!(r.body[0]["users_count"], 1);
-    }) else {
-        eprintln!("pg_stat_statements is not loaded on this server: not counted");
-        return;
-    };
+    });
     // The credential, the page, the total, then every listed organization's users and
     // servers in one statement.
     assert_eq!(per_request, 4.0);

@@ -138,18 +138,7 @@ impl EventRepository for PgRepositories<'_> {
             ))
             .load(self.conn)
             .map_err(store_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(server, pool, address, organization, sent)| {
-                let route = SentRoute {
-                    server: ServerId(server),
-                    pool: IpPoolId(pool),
-                    address: IpAddressId(address),
-                    organization: OrganizationId(organization),
-                };
-                (route, sent.max(0) as u64)
-            })
-            .collect())
+        Ok(rows.into_iter().map(route_total).collect())
     }
 
     fn prune_sent_seconds(&mut self, before: i64) -> StoreResult<u64> {
@@ -159,4 +148,18 @@ impl EventRepository for PgRepositories<'_> {
             .map(|n| n as u64)
             .map_err(store_error)
     }
+}
+
+/// A `sent_totals` row `(server, pool, address, organization, sent)` as a route and its
+/// count (also read as JSON by the IP allocation's one statement).
+pub(crate) fn route_total(
+    (server, pool, address, organization, sent): (i64, i64, i64, i64, i64),
+) -> (SentRoute, u64) {
+    let route = SentRoute {
+        server: ServerId(server),
+        pool: IpPoolId(pool),
+        address: IpAddressId(address),
+        organization: OrganizationId(organization),
+    };
+    (route, sent.max(0) as u64)
 }

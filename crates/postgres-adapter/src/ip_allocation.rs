@@ -1,5 +1,6 @@
 //! The IP allocation report's reads, in one statement.
 
+use crate::event::route_total;
 use crate::ip_address::AddressRow;
 use crate::ip_pool::PoolRow;
 use crate::prepared::{Kind, Prepared, Statement, Value};
@@ -7,12 +8,11 @@ use crate::server::ServerRow;
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use orgplane_domain::event::SentRoute;
-use orgplane_domain::ip_address::{IpAddress, IpAddressId};
+use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::ip_allocation::AllocationInputs;
 use orgplane_domain::ip_pool::{IpPool, IpPoolId};
 use orgplane_domain::organization::OrganizationId;
-use orgplane_domain::server::{Server, ServerId, ServerName};
+use orgplane_domain::server::{Server, ServerName};
 use orgplane_ports::store::*;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -24,7 +24,7 @@ use serde::Deserialize;
 /// `ip_pool_addresses` whole (2,150 statements a second at the bench's 2,000 pools; 7,500
 /// as joins). The routes take the sets as arrays (`= ANY`), so that each of
 /// `sent_totals`' three keys is an index scan under the `OR`.
-struct Allocation;
+pub(crate) struct Allocation;
 
 impl Statement for Allocation {
     const PARAMETERS: &'static [(&'static str, Kind)] = &[("org", Kind::Int)];
@@ -95,9 +95,6 @@ struct Member(i64, AddressRow);
 #[derive(Deserialize)]
 struct PoolUser(i64, String);
 
-#[derive(Deserialize)]
-struct Route(i64, i64, i64, i64, i64);
-
 impl IpAllocationRepository for PgRepositories<'_> {
     fn allocation_inputs(&mut self, organization: OrganizationId) -> StoreResult<AllocationInputs> {
         type Sets = (String, String, String, String, String, String, String);
@@ -123,17 +120,9 @@ impl IpAllocationRepository for PgRepositories<'_> {
                     Ok((IpPoolId(pool), name.as_str().to_owned()))
                 })
                 .collect::<StoreResult<_>>()?,
-            routes: decode::<Route>("routes", &routes)?
+            routes: decode::<(i64, i64, i64, i64, i64)>("routes", &routes)?
                 .into_iter()
-                .map(|Route(server, pool, address, organization, sent)| {
-                    let route = SentRoute {
-                        server: ServerId(server),
-                        pool: IpPoolId(pool),
-                        address: IpAddressId(address),
-                        organization: OrganizationId(organization),
-                    };
-                    (route, sent.max(0) as u64)
-                })
+                .map(route_total)
                 .collect(),
         })
     }

@@ -61,6 +61,23 @@ pub struct PoolSettings {
     pub replica_url: Option<String>,
 }
 
+#[cfg(test)]
+impl PoolSettings {
+    /// A pool of `max_size` connections to a test database, with generous timeouts.
+    pub(crate) fn for_tests(url: &str, max_size: u32) -> Self {
+        Self {
+            url: url.to_owned(),
+            max_size,
+            min_idle: 0,
+            connect_timeout: Duration::from_secs(5),
+            checkout_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(30),
+            replica_url: None,
+        }
+    }
+}
+
 /// The PostgreSQL store. Clones share the pools.
 #[derive(Clone)]
 pub struct PgStore {
@@ -461,7 +478,6 @@ mod contract {
     use super::{PgStore, PoolSettings};
     use orgplane_ports::store::{Repositories, Store, StoreError};
     use orgplane_test_postgres::TestDatabase;
-    use std::time::Duration;
 
     /// A store over its own database, which is dropped with it (the pool closes first:
     /// fields drop in order).
@@ -498,16 +514,7 @@ mod contract {
 
     fn fresh_store() -> TestStore {
         let db = TestDatabase::new();
-        let store = PgStore::new(&PoolSettings {
-            url: db.url.clone(),
-            max_size: 2,
-            min_idle: 0,
-            connect_timeout: Duration::from_secs(5),
-            checkout_timeout: Duration::from_secs(10),
-            statement_timeout: Duration::from_secs(30),
-            lock_timeout: Duration::from_secs(30),
-            replica_url: None,
-        });
+        let store = PgStore::new(&PoolSettings::for_tests(&db.url, 2));
         TestStore { store, _db: db }
     }
 

@@ -118,7 +118,6 @@ mod tests {
     use orgplane_domain::organization::OrganizationId;
     use orgplane_ports::store::*;
     use orgplane_test_postgres::TestDatabase;
-    use std::time::Duration;
 
     #[derive(diesel::QueryableByName)]
     struct Count {
@@ -130,16 +129,7 @@ mod tests {
     fn the_one_statement_reads_are_prepared_once_per_connection() {
         // Given one connection of a store.
         let db = TestDatabase::new();
-        let store = PgStore::new(&PoolSettings {
-            url: db.url.clone(),
-            max_size: 1,
-            min_idle: 0,
-            connect_timeout: Duration::from_secs(5),
-            checkout_timeout: Duration::from_secs(10),
-            statement_timeout: Duration::from_secs(30),
-            lock_timeout: Duration::from_secs(30),
-            replica_url: None,
-        });
+        let store = PgStore::new(&PoolSettings::for_tests(&db.url, 1));
         let mut conn = store.pool.get().expect("a connection");
         let r = &mut PgRepositories { conn: &mut conn.pg };
 
@@ -194,5 +184,38 @@ mod tests {
         let missing =
             Prepared::<crate::overview::Members>::new(vec![]).load::<(i64, i64, i64)>(r.conn);
         assert!(missing.is_err());
+    }
+}
+
+/// The bench's floors (`scripts/bench/d_*.sql`) run their routes' one statements: a floor
+/// that drifted from its route would measure something else.
+#[cfg(test)]
+mod floors {
+    use super::Statement;
+
+    /// `text` with every run of whitespace made one space, and without a final `;`.
+    fn squeezed(text: &str) -> String {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches(';')
+            .to_owned()
+    }
+
+    fn runs<S: Statement>(floor: &str) {
+        let statement = squeezed(S::SQL);
+        assert!(
+            squeezed(floor).contains(&statement),
+            "the floor does not run the route's statement:\n{statement}"
+        );
+    }
+
+    #[test]
+    fn each_floor_runs_its_routes_statement() {
+        runs::<crate::ip_allocation::Allocation>(include_str!(
+            "../../../scripts/bench/d_ip_allocation.sql"
+        ));
+        runs::<crate::statistics::Inputs>(include_str!("../../../scripts/bench/d_statistics.sql"));
+        runs::<crate::overview::Members>(include_str!("../../../scripts/bench/d_seed002_list.sql"));
     }
 }

@@ -91,6 +91,18 @@ fn rows(rows: Vec<ServerRow>) -> StoreResult<Vec<Server>> {
     rows.into_iter().map(Server::try_from).collect()
 }
 
+/// A server row with its queue (none: empty) and what it sent in the window, as figures
+/// (also read as JSON by the statistics' one statement).
+pub(crate) fn server_figures(
+    (row, queued, sent): (ServerRow, Option<i64>, i64),
+) -> StoreResult<ServerFigures> {
+    Ok(ServerFigures {
+        server: Server::try_from(row)?,
+        queued: queued.unwrap_or(0).max(0) as u64,
+        sent: sent.max(0) as u64,
+    })
+}
+
 impl ServerRepository for PgRepositories<'_> {
     fn insert_server(&mut self, new: InsertServer) -> StoreResult<Server> {
         let server = new.into_server(ServerId(0));
@@ -250,16 +262,7 @@ impl ServerRepository for PgRepositories<'_> {
             ))
             .load(self.conn)
             .map_err(store_error)?;
-        found
-            .into_iter()
-            .map(|(row, queued, sent)| {
-                Ok(ServerFigures {
-                    server: Server::try_from(row)?,
-                    queued: queued.unwrap_or(0).max(0) as u64,
-                    sent: sent.max(0) as u64,
-                })
-            })
-            .collect()
+        found.into_iter().map(server_figures).collect()
     }
 
     fn servers_within(&mut self, root: OrganizationId) -> StoreResult<Vec<Server>> {

@@ -2,13 +2,12 @@
 
 use crate::ip_address::AddressRow;
 use crate::prepared::{Kind, Prepared, Statement, Value};
-use crate::server::ServerRow;
+use crate::server::{server_figures, ServerRow};
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::organization::OrganizationId;
-use orgplane_domain::server::Server;
 use orgplane_ports::store::*;
 
 /// What `server_figures` and `ip_addresses_of` read, as two JSON arrays: each server
@@ -16,7 +15,7 @@ use orgplane_ports::store::*;
 /// the addresses. One round trip instead of two, prepared once per connection. (Rows go
 /// out whole, `json_agg(s)`, and come back through the typed queries' row structs: their
 /// fields are the table's columns by name, which `Selectable` checks at compile time.)
-struct Inputs;
+pub(crate) struct Inputs;
 
 impl Statement for Inputs {
     const PARAMETERS: &'static [(&'static str, Kind)] = &[("org", Kind::Int), ("since", Kind::Int)];
@@ -50,13 +49,7 @@ impl StatisticsRepository for PgRepositories<'_> {
         Ok(StatisticsInputs {
             servers: servers
                 .into_iter()
-                .map(|(row, queued, sent)| {
-                    Ok(ServerFigures {
-                        server: Server::try_from(row)?,
-                        queued: queued.unwrap_or(0).max(0) as u64,
-                        sent: sent.max(0) as u64,
-                    })
-                })
+                .map(server_figures)
                 .collect::<StoreResult<_>>()?,
             addresses: addresses
                 .into_iter()
