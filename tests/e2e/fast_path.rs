@@ -135,3 +135,44 @@ fn the_seed_002_list_costs_four_statements_whatever_its_page_holds() {
     // servers in one statement.
     assert_eq!(per_request, 4.0);
 }
+
+#[test]
+fn the_postgrid_list_costs_two_statements_whatever_its_page_holds() {
+    // Given four sub-organizations, two of which sent this month.
+    let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
+    let t = app.tenant("Acme", None, "admin");
+    for i in 0..4 {
+        let child = app.create_org(
+            &t.key,
+            json!({"name": format!("Team {i}"), "parent_id": t.org}),
+        );
+        if i % 2 == 0 {
+            let child = child["id"].as_str().unwrap().to_owned();
+            let ip = format!("192.0.2.{}", i + 1);
+            let infra = app.infrastructure(&t.key, &child, &ip);
+            let sent = json!({"events": [
+                {"server_id": infra.server, "type": "sent", "ip_address": ip, "count": 3 + i},
+            ]});
+            assert_eq!(app.post("/events", &t.key, sent).status, 200);
+        }
+    }
+    let per_request = statements_per_request(&app, 20, || {
+        let r = app.raw(
+            "GET",
+            "/print-mail/v1/sub_organizations?limit=10",
+            &[("X-API-Key", &t.key)],
+            b"",
+        );
+        assert_eq!(r.body["totalCount"], 4, "{}", r.text);
+        let usage: Vec<_> = r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["usage"].as_u64().unwrap())
+            .collect();
+        assert_eq!(usage, vec![3, 0, 5, 0]);
+    });
+    // The credential, then the caller's organization, the count, the page and its usage
+    // in one statement.
+    assert_eq!(per_request, 2.0);
+}

@@ -239,3 +239,6 @@ impl OrganizationRepository for State {
         Ok(doomed.len() as u64)
     }
 }
+
+// The sub-organization list is read piece by piece (the port's default).
+impl SubOrganizationRepository for State {}

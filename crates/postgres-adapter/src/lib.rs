@@ -21,6 +21,7 @@ mod schema;
 mod security;
 mod server;
 mod statistics;
+mod sub_organization;
 mod usage;
 mod user;
 

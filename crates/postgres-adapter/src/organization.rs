@@ -12,7 +12,8 @@ use orgplane_domain::suspension::Suspension;
 use orgplane_ports::store::*;
 use uuid::Uuid;
 
-#[derive(Queryable, Selectable)]
+// Deserialize: the sub-organization list reads rows as JSON (sub_organization.rs).
+#[derive(Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = organizations)]
 pub(crate) struct OrganizationRow {
     id: i64,

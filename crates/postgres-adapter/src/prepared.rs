@@ -2,12 +2,14 @@
 //!
 //! Diesel caches a connection's prepared statements by the type of the query, but never
 //! those of `sql_query` or of `sql` fragments: they are parsed and planned again on every
-//! execution. A [`Prepared`] statement is fixed text with `int8` and `int8[]` parameters,
-//! cached like any typed query: for the reads that take several sets in one round trip.
+//! execution. A [`Prepared`] statement is fixed text with `int8`, `int8[]` and `date`
+//! parameters, cached like any typed query: for the reads that take several sets in one
+//! round trip.
 
+use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt};
+use diesel::sql_types::{Array, BigInt, Date};
 use diesel::{QueryResult, RunQueryDsl};
 use std::marker::PhantomData;
 
@@ -30,6 +32,8 @@ pub(crate) enum Kind {
     Int,
     /// `int8[]`.
     Ints,
+    /// `date`.
+    Date,
 }
 
 /// A parameter's value.
@@ -38,6 +42,8 @@ pub(crate) enum Value {
     Int(i64),
     /// An `int8[]`.
     Ints(Vec<i64>),
+    /// A `date`.
+    Date(NaiveDate),
 }
 
 impl Value {
@@ -45,6 +51,7 @@ impl Value {
         match self {
             Self::Int(_) => Kind::Int,
             Self::Ints(_) => Kind::Ints,
+            Self::Date(_) => Kind::Date,
         }
     }
 }
@@ -100,6 +107,10 @@ impl<S: Statement> QueryFragment<Pg> for Prepared<S> {
                     out.push_bind_param::<Array<BigInt>, _>(ns)?;
                     out.push_sql("::int8[] AS ");
                 }
+                Value::Date(day) => {
+                    out.push_bind_param::<Date, _>(day)?;
+                    out.push_sql("::date AS ");
+                }
             }
             out.push_sql(name);
         }
@@ -132,6 +143,7 @@ mod tests {
         let store = PgStore::new(&PoolSettings::for_tests(&db.url, 1));
         let mut conn = store.pool.get().expect("a connection");
         let r = &mut PgRepositories { conn: &mut conn.pg };
+        let month = orgplane_domain::usage::Month::of(chrono::Utc::now());
 
         // When each one-statement read runs three times on it.
         for _ in 0..3 {
@@ -139,6 +151,8 @@ mod tests {
                 .expect("statistics");
             r.allocation_inputs(OrganizationId(1)).expect("allocation");
             r.member_counts(&[OrganizationId(1)]).expect("counts");
+            r.children_page(OrganizationId(1), &[], 0, 10, month)
+                .expect("children");
         }
 
         // Then the connection holds one named prepared statement for each (`sql_query`
@@ -148,7 +162,7 @@ mod tests {
         )
         .get_result(r.conn)
         .expect("prepared statements");
-        assert_eq!(prepared.n, 3);
+        assert_eq!(prepared.n, 4);
 
         // And a list is prepared, but a search never is (it is planned for its terms).
         let search = OrganizationFilter {
@@ -161,6 +175,8 @@ mod tests {
             ..search.clone()
         };
         for _ in 0..3 {
+            r.children_page(OrganizationId(1), &search.terms, 0, 10, month)
+                .expect("a searched page");
             r.list_organizations(&search, None, 10).expect("search");
             r.list_organizations(&children, None, 10).expect("children");
         }
@@ -217,5 +233,8 @@ mod floors {
         ));
         runs::<crate::statistics::Inputs>(include_str!("../../../scripts/bench/d_statistics.sql"));
         runs::<crate::overview::Members>(include_str!("../../../scripts/bench/d_seed002_list.sql"));
+        runs::<crate::sub_organization::Children>(include_str!(
+            "../../../scripts/bench/d_postgrid_list.sql"
+        ));
     }
 }

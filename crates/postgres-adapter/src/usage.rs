@@ -16,8 +16,9 @@ const ADD_USAGE: &str = "\
         sent = monthly_usage.sent + excluded.sent, monthly_limit = excluded.monthly_limit \
     RETURNING organization_id, month, sent, monthly_limit, threshold_recorded";
 
-#[derive(QueryableByName, Queryable)]
-struct UsageRow {
+// Deserialize: the sub-organization list reads rows as JSON (sub_organization.rs).
+#[derive(QueryableByName, Queryable, serde::Deserialize)]
+pub(crate) struct UsageRow {
     #[diesel(sql_type = BigInt)]
     organization_id: i64,
     #[diesel(sql_type = Date)]

@@ -51,7 +51,7 @@ fn audit_fields(org: &Organization, only: Option<&[&str]>) -> serde_json::Value 
 
 /// Attaches the public ids of suspension origins: only suspended organizations cost a
 /// look-up, once per origin.
-fn views(
+pub(super) fn views(
     r: &mut dyn Repositories,
     orgs: Page<Organization>,
 ) -> ServiceResult<Page<OrganizationView>> {
@@ -309,9 +309,6 @@ impl<S: Store> Organizations for Services<S> {
             let parent = match query.scope {
                 OrganizationScope::Reach => None,
                 OrganizationScope::ChildrenOf(_) => named.clone(),
-                OrganizationScope::ChildrenOfHome => {
-                    Some(r.organization(actor.home)?.ok_or(ServiceError::NotFound)?)
-                }
             };
             match &parent {
                 Some(parent) => actor.authorize(Permission::ViewOrganization, parent)?,

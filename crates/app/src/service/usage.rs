@@ -1,7 +1,9 @@
 //! Consumption: usage, limit, overage and spend per month.
 
+use super::organization::views;
 use super::{in_reach, Services};
 use orgplane_domain::access::{Actor, Permission};
+use orgplane_domain::page::Page;
 use orgplane_domain::usage::{Month, MonthlyUsage, Rollup};
 use orgplane_ports::store::Store;
 use orgplane_ports::usecase::*;
@@ -11,6 +13,50 @@ use uuid::Uuid;
 pub const MAX_MONTHS: usize = 36;
 
 impl<S: Store> Usage for Services<S> {
+    fn sub_organizations(
+        &self,
+        actor: &Actor,
+        query: FindSubOrganizations,
+    ) -> ServiceResult<SubOrganizationPage> {
+        let month = Month::of(self.clock.now());
+        let price = self.policy.price;
+        self.read_stale(|r| {
+            let found = r
+                .children_page(
+                    actor.home,
+                    query.search.terms(),
+                    query.offset,
+                    query.limit,
+                    month,
+                )?
+                .ok_or(ServiceError::NotFound)?;
+            actor.authorize(Permission::ViewOrganization, &found.parent)?;
+            let usage: Vec<MonthlyUsage> = found
+                .children
+                .iter()
+                .map(|child| {
+                    let sent = found
+                        .usage
+                        .binary_search_by_key(&child.id, |u| u.organization)
+                        .map_or(0, |i| found.usage[i].sent);
+                    // This month's limit is the one in force now.
+                    MonthlyUsage::compute(month, sent, child.limit, price)
+                })
+                .collect();
+            let page = views(
+                r,
+                Page {
+                    items: found.children,
+                    next: None,
+                },
+            )?;
+            Ok(SubOrganizationPage {
+                items: page.items.into_iter().zip(usage).collect(),
+                total: found.total,
+            })
+        })
+    }
+
     fn current_usage(
         &self,
         actor: &Actor,

@@ -14,7 +14,7 @@ use orgplane_domain::usage::MonthlyUsage;
 use orgplane_domain::user::{Email, Password, UserName};
 use orgplane_ports::store::RecordedResponse;
 use orgplane_ports::usecase::{
-    FindOrganizations, NewSubOrganization, Onboarded, OrganizationScope, OrganizationView, UserView,
+    FindSubOrganizations, NewSubOrganization, Onboarded, OrganizationView, UserView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -330,30 +330,22 @@ pub async fn list(
         skip,
         search,
     } = query::<ListParams>(&req)?.parse()?;
-    let (found, usage) = caller
+    let found = caller
         .run(&state, move |uc, actor| {
-            let found = uc.find_organizations(
+            uc.sub_organizations(
                 actor,
-                FindOrganizations {
-                    scope: OrganizationScope::ChildrenOfHome,
+                FindSubOrganizations {
                     search,
                     offset: skip,
                     limit,
                 },
-            )?;
-            let usage = uc.current_usage(actor, &found.items)?;
-            Ok((found, usage))
+            )
         })
         .await?;
     let data = found
         .items
         .iter()
-        .filter_map(|view| {
-            usage
-                .iter()
-                .find(|(id, _)| *id == view.organization.uuid)
-                .map(|(_, u)| SubOrganization::of(view, u))
-        })
+        .map(|(view, usage)| SubOrganization::of(view, usage))
         .collect();
     Ok(HttpResponse::Ok().json(SubOrganizationList {
         object: "list",

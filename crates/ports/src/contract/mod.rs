@@ -17,6 +17,7 @@ mod log;
 mod organization;
 mod overview;
 mod statistics;
+mod sub_organization;
 mod usage;
 mod user;
 
@@ -29,6 +30,7 @@ pub use log::*;
 pub use organization::*;
 pub use overview::*;
 pub use statistics::*;
+pub use sub_organization::*;
 pub use usage::*;
 pub use user::*;
 
@@ -97,6 +99,7 @@ macro_rules! store_contract_tests {
             counts_follow_creates_and_deletes_at_every_depth,
             users_are_counted_per_organization_and_found_by_terms,
             member_counts_are_what_the_parts_count,
+            a_children_page_is_what_the_parts_read,
             security_facts_count_only_the_live_subtree
         );
     };

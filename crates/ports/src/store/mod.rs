@@ -17,6 +17,7 @@ mod security;
 mod server;
 mod session;
 mod statistics;
+mod sub_organization;
 mod usage;
 mod user;
 
@@ -33,6 +34,7 @@ pub use security::*;
 pub use server::*;
 pub use session::*;
 pub use statistics::*;
+pub use sub_organization::*;
 pub use usage::*;
 pub use user::*;
 
@@ -154,6 +156,7 @@ pub trait Repositories:
     + IpAllocationRepository
     + StatisticsRepository
     + OverviewRepository
+    + SubOrganizationRepository
     + EventRepository
     + UsageRepository
     + IdempotencyRepository
@@ -174,6 +177,7 @@ impl<T> Repositories for T where
         + IpAllocationRepository
         + StatisticsRepository
         + OverviewRepository
+        + SubOrganizationRepository
         + EventRepository
         + UsageRepository
         + IdempotencyRepository

@@ -38,8 +38,6 @@ pub enum OrganizationScope {
     /// Everything within the caller's reach.
     #[default]
     Reach,
-    /// The direct sub-organizations of the caller's home organization.
-    ChildrenOfHome,
     /// The direct sub-organizations of this organization.
     ChildrenOf(Uuid),
 }

@@ -2,6 +2,7 @@
 
 use super::{OrganizationView, ServiceResult};
 use orgplane_domain::access::Actor;
+use orgplane_domain::page::SearchTerms;
 use orgplane_domain::usage::{MonthlyUsage, OveragePrice, Rollup};
 use uuid::Uuid;
 
@@ -25,8 +26,35 @@ pub struct Consumption {
     pub months: Vec<ConsumptionMonth>,
 }
 
+/// Which of the caller's sub-organizations to list.
+#[derive(Debug, Clone, Default)]
+pub struct FindSubOrganizations {
+    /// Free-text search.
+    pub search: SearchTerms,
+    /// How many to skip.
+    pub offset: u64,
+    /// How many at most (1 to 1,000).
+    pub limit: usize,
+}
+
+/// A page of sub-organizations, each with this month's usage, and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubOrganizationPage {
+    /// The page, by ascending key.
+    pub items: Vec<(OrganizationView, MonthlyUsage)>,
+    /// How many match in all.
+    pub total: u64,
+}
+
 /// Consumption.
 pub trait Usage: Send + Sync {
+    /// The direct sub-organizations of the caller's home organization, oldest first,
+    /// each with this month's usage.
+    fn sub_organizations(
+        &self,
+        actor: &Actor,
+        query: FindSubOrganizations,
+    ) -> ServiceResult<SubOrganizationPage>;
     /// This month's usage of each of these organizations, as another use case just read
     /// them for the same caller (in order; those out of reach are left out). They are not
     /// read again.
