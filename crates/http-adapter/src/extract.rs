@@ -324,12 +324,7 @@ pub fn json_object(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-    if !is_json {
+    if !is_json(req) {
         return Err(BodyFault::Malformed(
             "Send the body as `Content-Type: application/json`.".into(),
         ));
@@ -352,17 +347,37 @@ pub fn millis_z(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// A body that may be empty, read straight into a DTO; if present it must be JSON that
+/// makes one. A valid body is read without building a [`serde_json::Value`] first (for
+/// the large ones, such as a batch of events); any other is read again through
+/// [`optional_json`] and [`parse_body`], so that its error is named as every body's.
+pub fn optional_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Option<T>, Problem> {
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    if !empty && is_json(req) {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        if let Ok(dto) = T::deserialize(&mut de).and_then(|dto| de.end().map(|()| dto)) {
+            return Ok(Some(dto));
+        }
+    }
+    optional_json(req, body)?.map(parse_body).transpose()
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"))
+}
+
 /// A body that may be empty; if present it must be JSON.
 pub fn optional_json(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::Value>, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-    if !is_json {
+    if !is_json(req) {
         return Err(json_problem(&JsonPayloadError::ContentType));
     }
     serde_json::from_slice(body)
@@ -475,10 +490,11 @@ pub fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
     }
 }
 
-/// Parses an optional raw value, recording a field error on failure.
+/// Parses an optional raw value, recording a field error on failure. The name is written
+/// out only then (a batch of events has thousands of fields).
 pub fn field<T, E: std::fmt::Display>(
     errors: &mut Vec<FieldError>,
-    name: &str,
+    name: impl std::fmt::Display,
     raw: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Option<T> {
@@ -486,7 +502,7 @@ pub fn field<T, E: std::fmt::Display>(
         None => None,
         Some(Ok(v)) => Some(v),
         Some(Err(e)) => {
-            errors.push(FieldError::new(name, e));
+            errors.push(FieldError::new(name.to_string(), e));
             None
         }
     }
@@ -519,7 +535,7 @@ pub fn not_null<T>(errors: &mut Vec<FieldError>, name: &str, raw: Option<Option<
 /// Like [`field`], for values that are not text (numbers, booleans).
 pub fn checked<V, T, E: std::fmt::Display>(
     errors: &mut Vec<FieldError>,
-    name: &str,
+    name: impl std::fmt::Display,
     raw: Option<V>,
     parse: impl FnOnce(V) -> Result<T, E>,
 ) -> Option<T> {
@@ -527,7 +543,7 @@ pub fn checked<V, T, E: std::fmt::Display>(
         None => None,
         Some(Ok(v)) => Some(v),
         Some(Err(e)) => {
-            errors.push(FieldError::new(name, e));
+            errors.push(FieldError::new(name.to_string(), e));
             None
         }
     }

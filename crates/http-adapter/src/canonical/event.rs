@@ -2,8 +2,8 @@
 
 use super::problem::Problem;
 use crate::extract::{
-    check, checked, field, idempotency, optional_json, parse_body, read_body, recorded_json,
-    send_outcome, Caller,
+    check, checked, field, idempotency, optional_body, read_body, recorded_json, send_outcome,
+    Caller,
 };
 use crate::State;
 use actix_web::http::StatusCode;
@@ -77,21 +77,30 @@ fn time(raw: &str) -> Result<DateTime<Utc>, &'static str> {
         .map_err(|_| "must be an RFC 3339 time such as 2026-01-01T00:00:00Z")
 }
 
+/// The name of one event's field, `events[i].field`, written out only for an error.
+struct EventField(usize, &'static str);
+
+impl std::fmt::Display for EventField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "events[{}].{}", self.0, self.1)
+    }
+}
+
 impl EventsBody {
     fn parse(self) -> Result<EventBatch, Problem> {
         let e = &mut Vec::new();
         let mut events = Vec::with_capacity(self.events.len());
         for (i, raw) in self.events.into_iter().enumerate() {
-            let name = |f: &str| format!("events[{i}].{f}");
-            let server = field(e, &name("server_id"), Some(&raw.server_id), Uuid::parse_str);
-            let kind = field(e, &name("type"), Some(&raw.kind), EventKind::parse);
-            let ip_address = field(e, &name("ip_address"), raw.ip_address.as_deref(), |v| {
+            let name = |f: &'static str| EventField(i, f);
+            let server = field(e, name("server_id"), Some(&raw.server_id), Uuid::parse_str);
+            let kind = field(e, name("type"), Some(&raw.kind), EventKind::parse);
+            let ip_address = field(e, name("ip_address"), raw.ip_address.as_deref(), |v| {
                 v.parse::<IpAddr>()
                     .map_err(|_| "must be an IPv4 or IPv6 address")
             });
             let count =
-                checked(e, &name("count"), raw.count, EventCount::new).unwrap_or(EventCount::ONE);
-            let occurred_at = field(e, &name("occurred_at"), raw.occurred_at.as_deref(), time);
+                checked(e, name("count"), raw.count, EventCount::new).unwrap_or(EventCount::ONE);
+            let occurred_at = field(e, name("occurred_at"), raw.occurred_at.as_deref(), time);
             if let (Some(server), Some(kind)) = (server, kind) {
                 events.push(NewEvent {
                     server,
@@ -124,9 +133,9 @@ pub async fn ingest(
 ) -> Result<HttpResponse, Problem> {
     // A batch of 10,000 events is larger than any other body: a limit of its own.
     let body = read_body(payload, state.events_body_limit_bytes).await?;
-    let value = optional_json(&req, &body)?
-        .ok_or_else(|| Problem::bad_request("The body must be {\"events\": [...]}."))?;
-    let batch = parse_body::<EventsBody>(value)?.parse()?;
+    let batch = optional_body::<EventsBody>(&req, &body)?
+        .ok_or_else(|| Problem::bad_request("The body must be {\"events\": [...]}."))?
+        .parse()?;
     let idempotency = idempotency(&req, &body, render).map_err(|e| Problem::invalid(vec![e]))?;
     let outcome = caller
         .run(&state, move |uc, actor| {
@@ -139,4 +148,60 @@ pub async fn ingest(
             .events_ingested(report.summary.events, report.counted);
     }
     Ok(send_outcome(outcome, render))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventsBody;
+    use crate::extract::{optional_body, optional_json, parse_body};
+    use actix_web::test::TestRequest;
+
+    /// What the value path answers: the body read into a `Value`, then into the DTO.
+    fn through_a_value(body: &str) -> Result<Option<EventsBody>, String> {
+        let req = TestRequest::default()
+            .insert_header(("Content-Type", "application/json"))
+            .to_http_request();
+        optional_json(&req, body.as_bytes())
+            .and_then(|v| v.map(parse_body::<EventsBody>).transpose())
+            .map_err(|p| format!("{p:?}"))
+    }
+
+    fn straight(body: &str) -> Result<Option<EventsBody>, String> {
+        let req = TestRequest::default()
+            .insert_header(("Content-Type", "application/json"))
+            .to_http_request();
+        optional_body::<EventsBody>(&req, body.as_bytes()).map_err(|p| format!("{p:?}"))
+    }
+
+    #[test]
+    fn a_batch_read_straight_from_bytes_reads_as_through_a_value() {
+        // Given valid bodies, and bodies wrong in every way a reader can find.
+        let event = r#"{"server_id": "x", "type": "sent", "ip_address": "192.0.2.1", "count": 2}"#;
+        let bodies = [
+            format!(r#"{{"events": [{event}, {event}]}}"#),
+            r#"{"events": []}"#.to_owned(),
+            "  ".to_owned(),
+            "[1, 2]".to_owned(),
+            r#"{"events": [{"server_id": "x", "type": "sent", "colour": "red"}]}"#.to_owned(),
+            r#"{"events": [{"server_id": 7, "type": "sent"}]}"#.to_owned(),
+            r#"{"events": [{"server_id": "x", "type": "sent", "count": 1.5}]}"#.to_owned(),
+            r#"{"events": [{"server_id": "x", "type": "a", "type": "b"}]}"#.to_owned(),
+            r#"{"events": []} trailing"#.to_owned(),
+            r#"{"events": [{"type": "sent"}]}"#.to_owned(),
+            r#"{"events": [{"server_id": "x", "type": "sent"}"#.to_owned(),
+        ];
+        for body in &bodies {
+            // Then the fast path answers exactly what the value path answers.
+            assert_eq!(
+                format!("{:?}", straight(body)),
+                format!("{:?}", through_a_value(body)),
+                "{body}"
+            );
+        }
+        // And a wrong content type is refused before any parsing.
+        let req = TestRequest::default()
+            .insert_header(("Content-Type", "text/plain"))
+            .to_http_request();
+        assert!(optional_body::<EventsBody>(&req, bodies[0].as_bytes()).is_err());
+    }
 }
