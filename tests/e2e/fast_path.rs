@@ -138,9 +138,12 @@ fn the_seed_002_list_costs_four_statements_whatever_its_page_holds() {
 
 #[test]
 fn the_postgrid_list_costs_two_statements_whatever_its_page_holds() {
-    // Given four sub-organizations, two of which sent this month.
+    // Given a customer of a reseller with four sub-organizations, two of which sent this
+    // month; then the reseller suspends the customer, so that the four inherit a
+    // suspension decided above the page.
     let app = TestApp::spawn_with(&[("ORGPLANE__EVENTS__PRUNE_INTERVAL_SECS", "100000")]);
-    let t = app.tenant("Acme", None, "admin");
+    let reseller = app.tenant("Reseller", None, "admin");
+    let t = app.tenant("Acme", Some(&reseller.org), "admin");
     for i in 0..4 {
         let child = app.create_org(
             &t.key,
@@ -156,6 +159,14 @@ fn the_postgrid_list_costs_two_statements_whatever_its_page_holds() {
             assert_eq!(app.post("/events", &t.key, sent).status, 200);
         }
     }
+    let suspended = app.patch(
+        &format!("/orgs/{}", t.org),
+        &reseller.key,
+        json!({"suspended": true}),
+    );
+    assert_eq!(suspended.status, 200, "{}", suspended.text);
+
+    // When the customer lists its sub-organizations.
     let per_request = statements_per_request(&app, 20, || {
         let r = app.raw(
             "GET",
@@ -172,7 +183,8 @@ fn the_postgrid_list_costs_two_statements_whatever_its_page_holds() {
             .collect();
         assert_eq!(usage, vec![3, 0, 5, 0]);
     });
-    // The credential, then the caller's organization, the count, the page and its usage
-    // in one statement.
+
+    // Then it costs the credential, then the caller's organization, the count, the page
+    // and its usage in one statement: no look-up of who suspended them.
     assert_eq!(per_request, 2.0);
 }

@@ -321,7 +321,7 @@ pub fn parse_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
 /// A JSON object read from raw bytes, for surfaces that read bodies themselves; `None`
 /// for an empty body.
 pub fn json_object(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::Value>, BodyFault> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if is_blank(body) {
         return Ok(None);
     }
     if !is_json(req) {
@@ -355,14 +355,18 @@ pub fn optional_body<T: DeserializeOwned>(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<Option<T>, Problem> {
-    let empty = body.iter().all(u8::is_ascii_whitespace);
-    if !empty && is_json(req) {
+    if !is_blank(body) && is_json(req) {
         let mut de = serde_json::Deserializer::from_slice(body);
         if let Ok(dto) = T::deserialize(&mut de).and_then(|dto| de.end().map(|()| dto)) {
             return Ok(Some(dto));
         }
     }
     optional_json(req, body)?.map(parse_body).transpose()
+}
+
+/// An empty body, or whitespace only: no body at all.
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
 }
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -374,7 +378,7 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// A body that may be empty; if present it must be JSON.
 pub fn optional_json(req: &HttpRequest, body: &[u8]) -> Result<Option<serde_json::Value>, Problem> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if is_blank(body) {
         return Ok(None);
     }
     if !is_json(req) {

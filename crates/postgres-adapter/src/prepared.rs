@@ -126,7 +126,7 @@ impl<S: Statement, C> RunQueryDsl<C> for Prepared<S> {}
 mod tests {
     use crate::{PgRepositories, PgStore, PoolSettings};
     use diesel::RunQueryDsl;
-    use orgplane_domain::organization::OrganizationId;
+    use orgplane_domain::organization::*;
     use orgplane_ports::store::*;
     use orgplane_test_postgres::TestDatabase;
 
@@ -144,6 +144,27 @@ mod tests {
         let mut conn = store.pool.get().expect("a connection");
         let r = &mut PgRepositories { conn: &mut conn.pg };
         let month = orgplane_domain::usage::Month::of(chrono::Utc::now());
+        // With a parent and a child, so that every read runs to its end.
+        let insert = |r: &mut PgRepositories<'_>, name: &str, parent: Option<&Organization>| {
+            let name = OrganizationName::parse(name).expect("a name");
+            r.insert_organization(InsertOrganization {
+                uuid: uuid::Uuid::new_v4(),
+                permalink: Permalink::derive_from(&name).expect("a permalink"),
+                name,
+                profile: Profile::default(),
+                parent: parent.map(|p| p.id),
+                parent_uuid: parent.map(|p| p.uuid),
+                parent_path: parent.map(|p| p.path.clone()).unwrap_or_default(),
+                limit: None,
+                customizations: Customizations::empty(),
+                suspension: None,
+                now: chrono::Utc::now(),
+            })
+            .expect("an organization")
+        };
+        let parent = insert(r, "Acme", None);
+        insert(r, "Acme Child", Some(&parent));
+        let searched = vec!["child".to_owned()];
 
         // When each one-statement read runs three times on it.
         for _ in 0..3 {
@@ -151,8 +172,8 @@ mod tests {
                 .expect("statistics");
             r.allocation_inputs(OrganizationId(1)).expect("allocation");
             r.member_counts(&[OrganizationId(1)]).expect("counts");
-            r.children_page(OrganizationId(1), &[], 0, 10, month)
-                .expect("children");
+            let page = r.children_page(parent.id, &[], 0, 10, month);
+            assert_eq!(page.expect("children").expect("a parent").children.len(), 1);
         }
 
         // Then the connection holds one named prepared statement for each (`sql_query`
@@ -166,7 +187,7 @@ mod tests {
 
         // And a list is prepared, but a search never is (it is planned for its terms).
         let search = OrganizationFilter {
-            parent: Some(OrganizationId(1)),
+            parent: Some(parent.id),
             terms: vec!["acme".to_owned()],
             ..OrganizationFilter::default()
         };
@@ -175,8 +196,8 @@ mod tests {
             ..search.clone()
         };
         for _ in 0..3 {
-            r.children_page(OrganizationId(1), &search.terms, 0, 10, month)
-                .expect("a searched page");
+            let page = r.children_page(parent.id, &searched, 0, 10, month);
+            assert_eq!(page.expect("a search").expect("a parent").total, 1);
             r.list_organizations(&search, None, 10).expect("search");
             r.list_organizations(&children, None, 10).expect("children");
         }
@@ -190,7 +211,11 @@ mod tests {
             .n
         };
         assert_eq!(named("%search_text%"), 0, "a search is planned every time");
-        assert!(named("%parent_id%") >= 1, "the children's page is prepared");
+        // (Diesel's typed text quotes its columns; the children's one statement does not.)
+        assert!(
+            named("SELECT \"organizations\".%parent_id%") >= 1,
+            "the children's page is prepared"
+        );
 
         // And values that do not match a statement's parameters are refused.
         use super::{Prepared, Value};

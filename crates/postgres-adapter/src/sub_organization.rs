@@ -2,7 +2,7 @@
 
 use crate::organization::{organization_columns, OrganizationRow};
 use crate::prepared::{Kind, Prepared, Statement, Value};
-use crate::usage::UsageRow;
+use crate::usage::{usage_columns, UsageRow};
 use crate::{corrupt, store_error, PgRepositories};
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::RunQueryDsl;
@@ -49,8 +49,9 @@ SELECT
         organization_columns!("c"),
         ") ORDER BY c.id), '[]')::text
     FROM page k JOIN organizations c ON c.id = k.id),
-  (SELECT coalesce(json_agg(json_build_array(u.organization_id, u.month, u.sent,
-      u.monthly_limit, u.threshold_recorded) ORDER BY u.organization_id), '[]')::text
+  (SELECT coalesce(json_agg(json_build_array(",
+        usage_columns!("u"),
+        ") ORDER BY u.organization_id), '[]')::text
     FROM page k CROSS JOIN LATERAL (SELECT * FROM monthly_usage u
       WHERE u.organization_id = k.id AND u.month = (SELECT month FROM arg) OFFSET 0) u)"
     );
@@ -108,30 +109,51 @@ impl SubOrganizationRepository for PgRepositories<'_> {
 #[cfg(test)]
 mod tests {
     use crate::organization::{organization_columns, OrganizationRow};
-    use crate::schema::organizations;
+    use crate::schema::{monthly_usage, organizations};
+    use crate::usage::{usage_columns, UsageRow};
     use diesel::prelude::*;
 
-    #[test]
-    fn rows_sent_as_arrays_hold_the_row_structs_fields_in_order() {
-        // Given the columns the typed queries select into an `OrganizationRow`.
-        let typed = diesel::debug_query::<diesel::pg::Pg, _>(
-            &organizations::table.select(OrganizationRow::as_select()),
-        )
-        .to_string();
-        let typed: Vec<&str> = typed
-            .trim_start_matches("SELECT ")
+    /// The columns a typed query selects, from Diesel's own text of it.
+    fn selected(text: &str) -> Vec<String> {
+        text.trim_start_matches("SELECT ")
             .split(" FROM ")
             .next()
             .expect("a column list")
             .split(", ")
-            .map(|c| c.rsplit('.').next().expect("a column").trim_matches('"'))
-            .collect();
+            .map(|c| {
+                c.rsplit('.')
+                    .next()
+                    .expect("a column")
+                    .trim_matches('"')
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// The columns of a JSON array's list, without their alias.
+    fn sent(list: &str, alias: &str) -> Vec<String> {
+        list.split(", ")
+            .map(|c| c.trim_start_matches(alias).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn rows_sent_as_arrays_hold_the_row_structs_fields_in_order() {
+        // Given the columns the typed queries select into the row structs.
+        let organizations = diesel::debug_query::<diesel::pg::Pg, _>(
+            &organizations::table.select(OrganizationRow::as_select()),
+        )
+        .to_string();
+        let usage = diesel::debug_query::<diesel::pg::Pg, _>(
+            &monthly_usage::table.select(UsageRow::as_select()),
+        )
+        .to_string();
 
         // Then the JSON arrays list the same columns in the same order.
-        let sent: Vec<&str> = organization_columns!("c")
-            .split(", ")
-            .map(|c| c.trim_start_matches("c."))
-            .collect();
-        assert_eq!(sent, typed);
+        assert_eq!(
+            sent(organization_columns!("c"), "c."),
+            selected(&organizations)
+        );
+        assert_eq!(sent(usage_columns!("u"), "u."), selected(&usage));
     }
 }

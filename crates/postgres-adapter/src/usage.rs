@@ -16,8 +16,30 @@ const ADD_USAGE: &str = "\
         sent = monthly_usage.sent + excluded.sent, monthly_limit = excluded.monthly_limit \
     RETURNING organization_id, month, sent, monthly_limit, threshold_recorded";
 
+/// The columns of a [`UsageRow`] in its fields' order, prefixed with the alias `$t`: for
+/// statements that send rows as JSON arrays (a test checks the order against
+/// `Selectable`).
+macro_rules! usage_columns {
+    ($t:literal) => {
+        concat!(
+            $t,
+            ".organization_id, ",
+            $t,
+            ".month, ",
+            $t,
+            ".sent, ",
+            $t,
+            ".monthly_limit, ",
+            $t,
+            ".threshold_recorded"
+        )
+    };
+}
+pub(crate) use usage_columns;
+
 // Deserialize: the sub-organization list reads rows as JSON (sub_organization.rs).
-#[derive(QueryableByName, Queryable, serde::Deserialize)]
+#[derive(QueryableByName, Queryable, Selectable, serde::Deserialize)]
+#[diesel(table_name = monthly_usage)]
 pub(crate) struct UsageRow {
     #[diesel(sql_type = BigInt)]
     organization_id: i64,

@@ -51,7 +51,7 @@ fn audit_fields(org: &Organization, only: Option<&[&str]>) -> serde_json::Value 
 
 /// Attaches the public ids of suspension origins: only suspended organizations cost a
 /// look-up, once per origin.
-pub(super) fn views(
+fn views(
     r: &mut dyn Repositories,
     orgs: Page<Organization>,
 ) -> ServiceResult<Page<OrganizationView>> {

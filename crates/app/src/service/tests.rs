@@ -257,3 +257,60 @@ fn every_mutation_leaves_one_audit_entry() {
         vec!["organization.customizations.update", "organization.create"]
     );
 }
+
+#[test]
+fn sub_organizations_come_oldest_first_each_with_its_own_months_limit() {
+    // Given two organizations under the platform, one with a monthly limit.
+    let (s, _) = services();
+    let root = admin_of(&s);
+    let platform = s.get_organization_by_key(&root, root.home.0).unwrap();
+    let under_platform = |name| NewOrganization {
+        parent: Some(platform.organization.uuid),
+        ..new_org(name)
+    };
+    let limited = NewOrganization {
+        limit: Some(orgplane_domain::organization::MonthlyLimit::new(100).unwrap()),
+        ..under_platform("Limited")
+    };
+    let limited = s
+        .create_organization(&root, limited, None)
+        .unwrap()
+        .done()
+        .unwrap();
+    let open = s
+        .create_organization(&root, under_platform("Open"), None)
+        .unwrap()
+        .done()
+        .unwrap();
+    let list = |offset, limit| {
+        let query = FindSubOrganizations {
+            offset,
+            limit,
+            ..Default::default()
+        };
+        s.sub_organizations(&root, query).unwrap()
+    };
+
+    // When the platform administrator lists its sub-organizations.
+    let page = list(0, 10);
+
+    // Then they come oldest first, each paired with its own usage and limit.
+    assert_eq!(page.total, 2);
+    let shown: Vec<_> = page
+        .items
+        .iter()
+        .map(|(org, usage)| (org.uuid, usage.usage, usage.limit.map(|l| l.get())))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (limited.organization.uuid, 0, Some(100)),
+            (open.organization.uuid, 0, None)
+        ]
+    );
+    // And a later page skips by offset but counts them all.
+    let second = list(1, 10);
+    assert_eq!(second.total, 2);
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(second.items[0].0.uuid, open.organization.uuid);
+}

@@ -1,13 +1,27 @@
 //! Consumption: usage, limit, overage and spend per month.
 
-use super::organization::views;
 use super::{in_reach, Services};
 use orgplane_domain::access::{Actor, Permission};
-use orgplane_domain::page::Page;
-use orgplane_domain::usage::{Month, MonthlyUsage, Rollup};
-use orgplane_ports::store::Store;
+use orgplane_domain::organization::Organization;
+use orgplane_domain::usage::{Month, MonthlyUsage, OveragePrice, Rollup};
+use orgplane_ports::store::{Store, UsageRecord};
 use orgplane_ports::usecase::*;
 use uuid::Uuid;
+
+/// `org`'s usage in `month` from the month's `records` (none: it sent nothing), against
+/// the limit in force now.
+fn this_month(
+    records: &[UsageRecord],
+    org: &Organization,
+    month: Month,
+    price: OveragePrice,
+) -> MonthlyUsage {
+    let sent = records
+        .iter()
+        .find(|u| u.organization == org.id)
+        .map_or(0, |u| u.sent);
+    MonthlyUsage::compute(month, sent, org.limit, price)
+}
 
 /// The most months one consumption report covers.
 pub const MAX_MONTHS: usize = 36;
@@ -20,6 +34,8 @@ impl<S: Store> Usage for Services<S> {
     ) -> ServiceResult<SubOrganizationPage> {
         let month = Month::of(self.clock.now());
         let price = self.policy.price;
+        // The role first; the organization's own checks once it is read with the page.
+        actor.holds(Permission::ViewOrganization)?;
         self.read_stale(|r| {
             let found = r
                 .children_page(
@@ -31,27 +47,16 @@ impl<S: Store> Usage for Services<S> {
                 )?
                 .ok_or(ServiceError::NotFound)?;
             actor.authorize(Permission::ViewOrganization, &found.parent)?;
-            let usage: Vec<MonthlyUsage> = found
+            let items = found
                 .children
-                .iter()
+                .into_iter()
                 .map(|child| {
-                    let sent = found
-                        .usage
-                        .binary_search_by_key(&child.id, |u| u.organization)
-                        .map_or(0, |i| found.usage[i].sent);
-                    // This month's limit is the one in force now.
-                    MonthlyUsage::compute(month, sent, child.limit, price)
+                    let usage = this_month(&found.usage, &child, month, price);
+                    (child, usage)
                 })
                 .collect();
-            let page = views(
-                r,
-                Page {
-                    items: found.children,
-                    next: None,
-                },
-            )?;
             Ok(SubOrganizationPage {
-                items: page.items.into_iter().zip(usage).collect(),
+                items,
                 total: found.total,
             })
         })
@@ -70,15 +75,7 @@ impl<S: Store> Usage for Services<S> {
             let records = r.usage_in_month(&ids, month)?;
             Ok(orgs
                 .iter()
-                .map(|org| {
-                    let sent = records
-                        .iter()
-                        .find(|u| u.organization == org.id)
-                        .map_or(0, |u| u.sent);
-                    // This month's limit is the one in force now.
-                    let usage = MonthlyUsage::compute(month, sent, org.limit, price);
-                    (org.uuid, usage)
-                })
+                .map(|org| (org.uuid, this_month(&records, org, month, price)))
                 .collect())
         })
     }

@@ -8,14 +8,14 @@ use crate::extract::{
 use crate::State;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use orgplane_domain::organization::{CountryCode, MonthlyLimit, OrganizationName, PhoneNumber};
+use orgplane_domain::organization::{
+    CountryCode, MonthlyLimit, Organization, OrganizationName, PhoneNumber,
+};
 use orgplane_domain::page::SearchTerms;
 use orgplane_domain::usage::MonthlyUsage;
 use orgplane_domain::user::{Email, Password, UserName};
 use orgplane_ports::store::RecordedResponse;
-use orgplane_ports::usecase::{
-    FindSubOrganizations, NewSubOrganization, Onboarded, OrganizationView, UserView,
-};
+use orgplane_ports::usecase::{FindSubOrganizations, NewSubOrganization, Onboarded, UserView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -44,8 +44,7 @@ pub struct SubOrganization {
 }
 
 impl SubOrganization {
-    fn of(view: &OrganizationView, usage: &MonthlyUsage) -> Self {
-        let o = &view.organization;
+    fn of(o: &Organization, usage: &MonthlyUsage) -> Self {
         Self {
             usage: usage.usage,
             limit: o.limit.map(MonthlyLimit::get),
@@ -283,7 +282,10 @@ fn render(onboarded: &Onboarded) -> RecordedResponse {
         .collect();
     let body = CreatedSubOrganization {
         user: User::of(&onboarded.user, Some(keys)),
-        sub_organization: SubOrganization::of(&onboarded.organization, &onboarded.usage),
+        sub_organization: SubOrganization::of(
+            &onboarded.organization.organization,
+            &onboarded.usage,
+        ),
     };
     recorded_json(StatusCode::CREATED, &body)
 }
@@ -345,7 +347,7 @@ pub async fn list(
     let data = found
         .items
         .iter()
-        .map(|(view, usage)| SubOrganization::of(view, usage))
+        .map(|(org, usage)| SubOrganization::of(org, usage))
         .collect();
     Ok(HttpResponse::Ok().json(SubOrganizationList {
         object: "list",
@@ -380,7 +382,7 @@ pub async fn read(
         .first()
         .map(|(_, u)| *u)
         .ok_or_else(|| PostgridError::not_found("sub-organization"))?;
-    Ok(HttpResponse::Ok().json(SubOrganization::of(&view, &usage)))
+    Ok(HttpResponse::Ok().json(SubOrganization::of(&view.organization, &usage)))
 }
 
 /// List a sub-organization's users (a bare array, oldest first).

@@ -84,10 +84,19 @@ pub fn a_children_page_is_what_the_parts_read<S: Store>(make: &dyn Fn() -> S) {
             "offset {offset}, limit {limit}"
         );
     }
+    // And a search finds the one child whose text holds the word, with its month.
+    let searched = at_once(0, 10, &["unlim"], &parent).expect("a live parent");
     assert_eq!(
-        at_once(0, 10, &["unlim"], &parent),
-        by_parts(0, 10, &["unlim"], &parent)
+        searched,
+        by_parts(0, 10, &["unlim"], &parent).expect("a parent")
     );
+    assert_eq!(searched.total, 1);
+    assert_eq!(
+        searched.children.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![unlimited.id]
+    );
+    assert_eq!(searched.usage.len(), 1);
+    assert_eq!(searched.usage[0].sent, 1_200);
     // And the first page is the three live children, with the month's records of two.
     let page = at_once(0, 10, &[], &parent).expect("a live parent");
     assert_eq!(page.parent.id, parent.id);

@@ -2,6 +2,7 @@
 
 use super::{OrganizationView, ServiceResult};
 use orgplane_domain::access::Actor;
+use orgplane_domain::organization::Organization;
 use orgplane_domain::page::SearchTerms;
 use orgplane_domain::usage::{MonthlyUsage, OveragePrice, Rollup};
 use uuid::Uuid;
@@ -33,7 +34,7 @@ pub struct FindSubOrganizations {
     pub search: SearchTerms,
     /// How many to skip.
     pub offset: u64,
-    /// How many at most (1 to 1,000).
+    /// How many at most (each surface bounds it: PostGrid's 1 to 100).
     pub limit: usize,
 }
 
@@ -41,7 +42,7 @@ pub struct FindSubOrganizations {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubOrganizationPage {
     /// The page, by ascending key.
-    pub items: Vec<(OrganizationView, MonthlyUsage)>,
+    pub items: Vec<(Organization, MonthlyUsage)>,
     /// How many match in all.
     pub total: u64,
 }
