@@ -144,7 +144,7 @@ mod tests {
         let mut conn = store.pool.get().expect("a connection");
         let r = &mut PgRepositories { conn: &mut conn.pg };
         let month = orgplane_domain::usage::Month::of(chrono::Utc::now());
-        // With a parent and a child, so that every read runs to its end.
+        // With a parent and a child that sent, so that the children's page decodes rows.
         let insert = |r: &mut PgRepositories<'_>, name: &str, parent: Option<&Organization>| {
             let name = OrganizationName::parse(name).expect("a name");
             r.insert_organization(InsertOrganization {
@@ -163,7 +163,14 @@ mod tests {
             .expect("an organization")
         };
         let parent = insert(r, "Acme", None);
-        insert(r, "Acme Child", Some(&parent));
+        let child = insert(r, "Acme Child", Some(&parent));
+        r.add_usage(&[UsageIncrement {
+            organization: child.id,
+            month,
+            sent: 3,
+            limit: None,
+        }])
+        .expect("usage");
         let searched = vec!["child".to_owned()];
 
         // When each one-statement read runs three times on it.
@@ -173,7 +180,8 @@ mod tests {
             r.allocation_inputs(OrganizationId(1)).expect("allocation");
             r.member_counts(&[OrganizationId(1)]).expect("counts");
             let page = r.children_page(parent.id, &[], 0, 10, month);
-            assert_eq!(page.expect("children").expect("a parent").children.len(), 1);
+            let page = page.expect("children").expect("a parent");
+            assert_eq!((page.children.len(), page.usage.len()), (1, 1));
         }
 
         // Then the connection holds one named prepared statement for each (`sql_query`
@@ -211,9 +219,9 @@ mod tests {
             .n
         };
         assert_eq!(named("%search_text%"), 0, "a search is planned every time");
-        // (Diesel's typed text quotes its columns; the children's one statement does not.)
+        // (Only the children's typed page compares the quoted column to a parameter.)
         assert!(
-            named("SELECT \"organizations\".%parent_id%") >= 1,
+            named("%\"organizations\".\"parent_id\" = $%") >= 1,
             "the children's page is prepared"
         );
 

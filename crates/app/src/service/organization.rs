@@ -306,10 +306,7 @@ impl<S: Store> Organizations for Services<S> {
             _ => None,
         };
         self.read_stale(|r| {
-            let parent = match query.scope {
-                OrganizationScope::Reach => None,
-                OrganizationScope::ChildrenOf(_) => named.clone(),
-            };
+            let parent = named.clone();
             match &parent {
                 Some(parent) => actor.authorize(Permission::ViewOrganization, parent)?,
                 None => actor.holds(Permission::ViewOrganization)?,

@@ -261,7 +261,7 @@ fn every_mutation_leaves_one_audit_entry() {
 #[test]
 fn sub_organizations_come_oldest_first_each_with_its_own_months_limit() {
     // Given two organizations under the platform, one with a monthly limit.
-    let (s, _) = services();
+    let (s, clock) = services();
     let root = admin_of(&s);
     let platform = s.get_organization_by_key(&root, root.home.0).unwrap();
     let under_platform = |name| NewOrganization {
@@ -282,6 +282,20 @@ fn sub_organizations_come_oldest_first_each_with_its_own_months_limit() {
         .unwrap()
         .done()
         .unwrap();
+    // The limited one sent 150 messages this month (the clock's), 50 beyond its limit.
+    use orgplane_ports::store::Store;
+    use orgplane_ports::system::Clock;
+    let month = orgplane_domain::usage::Month::of(clock.now());
+    s.store
+        .transaction(|r| {
+            r.add_usage(&[orgplane_ports::store::UsageIncrement {
+                organization: limited.organization.id,
+                month,
+                sent: 150,
+                limit: limited.organization.limit,
+            }])
+        })
+        .unwrap();
     let list = |offset, limit| {
         let query = FindSubOrganizations {
             offset,
@@ -299,13 +313,16 @@ fn sub_organizations_come_oldest_first_each_with_its_own_months_limit() {
     let shown: Vec<_> = page
         .items
         .iter()
-        .map(|(org, usage)| (org.uuid, usage.usage, usage.limit.map(|l| l.get())))
+        .map(|(org, usage)| {
+            let limit = usage.limit.map(|l| l.get());
+            (org.uuid, usage.usage, limit, usage.overage)
+        })
         .collect();
     assert_eq!(
         shown,
         vec![
-            (limited.organization.uuid, 0, Some(100)),
-            (open.organization.uuid, 0, None)
+            (limited.organization.uuid, 150, Some(100), 50),
+            (open.organization.uuid, 0, None, 0)
         ]
     );
     // And a later page skips by offset but counts them all.
