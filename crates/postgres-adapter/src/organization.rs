@@ -42,51 +42,16 @@ pub(crate) struct OrganizationRow {
 /// The columns of an [`OrganizationRow`] in its fields' order, each prefixed with the
 /// alias `$t`: for statements that send rows as JSON arrays, which deserialize into the
 /// row by position (a test checks the order against `Selectable`).
+#[rustfmt::skip] // a column list reads best as a list
 macro_rules! organization_columns {
     ($t:literal) => {
         concat!(
-            $t,
-            ".id, ",
-            $t,
-            ".uuid, ",
-            $t,
-            ".name, ",
-            $t,
-            ".permalink, ",
-            $t,
-            ".domain, ",
-            $t,
-            ".address, ",
-            $t,
-            ".city, ",
-            $t,
-            ".zip, ",
-            $t,
-            ".country, ",
-            $t,
-            ".country_code, ",
-            $t,
-            ".phone, ",
-            $t,
-            ".time_zone, ",
-            $t,
-            ".parent_id, ",
-            $t,
-            ".parent_uuid, ",
-            $t,
-            ".path, ",
-            $t,
-            ".monthly_limit, ",
-            $t,
-            ".customizations, ",
-            $t,
-            ".suspended_at, ",
-            $t,
-            ".suspended_by, ",
-            $t,
-            ".created_at, ",
-            $t,
-            ".updated_at"
+            $t, ".id, ", $t, ".uuid, ", $t, ".name, ", $t, ".permalink, ", $t, ".domain, ",
+            $t, ".address, ", $t, ".city, ", $t, ".zip, ", $t, ".country, ",
+            $t, ".country_code, ", $t, ".phone, ", $t, ".time_zone, ", $t, ".parent_id, ",
+            $t, ".parent_uuid, ", $t, ".path, ", $t, ".monthly_limit, ",
+            $t, ".customizations, ", $t, ".suspended_at, ", $t, ".suspended_by, ",
+            $t, ".created_at, ", $t, ".updated_at"
         )
     };
 }

@@ -19,19 +19,12 @@ const ADD_USAGE: &str = "\
 /// The columns of a [`UsageRow`] in its fields' order, prefixed with the alias `$t`: for
 /// statements that send rows as JSON arrays (a test checks the order against
 /// `Selectable`).
+#[rustfmt::skip] // a column list reads best as a list
 macro_rules! usage_columns {
     ($t:literal) => {
         concat!(
-            $t,
-            ".organization_id, ",
-            $t,
-            ".month, ",
-            $t,
-            ".sent, ",
-            $t,
-            ".monthly_limit, ",
-            $t,
-            ".threshold_recorded"
+            $t, ".organization_id, ", $t, ".month, ", $t, ".sent, ", $t, ".monthly_limit, ",
+            $t, ".threshold_recorded"
         )
     };
 }
