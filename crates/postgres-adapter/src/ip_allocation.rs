@@ -5,16 +5,15 @@ use crate::ip_address::AddressRow;
 use crate::ip_pool::PoolRow;
 use crate::prepared::{Kind, Prepared, Statement, Value};
 use crate::server::ServerRow;
-use crate::{corrupt, store_error, PgRepositories};
+use crate::{corrupt, from_json, json_rows, store_error, PgRepositories};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::ip_allocation::AllocationInputs;
-use orgplane_domain::ip_pool::{IpPool, IpPoolId};
+use orgplane_domain::ip_pool::IpPoolId;
 use orgplane_domain::organization::OrganizationId;
-use orgplane_domain::server::{Server, ServerName};
+use orgplane_domain::server::ServerName;
 use orgplane_ports::store::*;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// Every set [`allocation_inputs_by_parts`] reads, in the same order, each as a JSON
@@ -63,32 +62,6 @@ SELECT
     type Row = (Text, Text, Text, Text, Text, Text, Text);
 }
 
-/// One of the statement's arrays, decoded.
-fn decode<T: DeserializeOwned>(what: &str, json: &str) -> StoreResult<Vec<T>> {
-    serde_json::from_str(json).map_err(|e| corrupt(what, e))
-}
-
-fn servers(json: &str) -> StoreResult<Vec<Server>> {
-    decode::<ServerRow>("servers", json)?
-        .into_iter()
-        .map(Server::try_from)
-        .collect()
-}
-
-fn pools(json: &str) -> StoreResult<Vec<IpPool>> {
-    decode::<PoolRow>("pools", json)?
-        .into_iter()
-        .map(IpPool::try_from)
-        .collect()
-}
-
-fn addresses(json: &str) -> StoreResult<Vec<IpAddress>> {
-    decode::<AddressRow>("addresses", json)?
-        .into_iter()
-        .map(IpAddress::try_from)
-        .collect()
-}
-
 #[derive(Deserialize)]
 struct Member(i64, AddressRow);
 
@@ -103,15 +76,15 @@ impl IpAllocationRepository for PgRepositories<'_> {
                 .get_result(self.conn)
                 .map_err(store_error)?;
         Ok(AllocationInputs {
-            servers: servers(&servers_json)?,
-            own_pools: pools(&own_pools)?,
-            own_addresses: addresses(&own_addresses)?,
-            pools: pools(&all_pools)?,
-            memberships: decode::<Member>("pool members", &members)?
+            servers: json_rows::<ServerRow, _>("servers", &servers_json)?,
+            own_pools: json_rows::<PoolRow, _>("pools", &own_pools)?,
+            own_addresses: json_rows::<AddressRow, _>("addresses", &own_addresses)?,
+            pools: json_rows::<PoolRow, _>("pools", &all_pools)?,
+            memberships: from_json::<Vec<Member>>("pool members", &members)?
                 .into_iter()
                 .map(|Member(pool, row)| Ok((IpPoolId(pool), IpAddress::try_from(row)?)))
                 .collect::<StoreResult<_>>()?,
-            pool_users: decode::<PoolUser>("pool users", &users)?
+            pool_users: from_json::<Vec<PoolUser>>("pool users", &users)?
                 .into_iter()
                 .map(|PoolUser(pool, name)| {
                     // Parsed as the row struct would be: a name that no longer parses is
@@ -120,7 +93,7 @@ impl IpAllocationRepository for PgRepositories<'_> {
                     Ok((IpPoolId(pool), name.as_str().to_owned()))
                 })
                 .collect::<StoreResult<_>>()?,
-            routes: decode::<(i64, i64, i64, i64, i64)>("routes", &routes)?
+            routes: from_json::<Vec<(i64, i64, i64, i64, i64)>>("routes", &routes)?
                 .into_iter()
                 .map(route_total)
                 .collect(),

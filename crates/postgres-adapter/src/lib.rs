@@ -33,7 +33,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use orgplane_domain::organization::OrganizationId;
 use orgplane_domain::suspension::{Suspension, SuspensionOrigin};
-use orgplane_ports::store::{PoolStats, Repositories, Store, StoreError, Unique};
+use orgplane_ports::store::{PoolStats, Repositories, Store, StoreError, StoreResult, Unique};
 use pool::{Checkouts, Conn, Deadline, PgPool, Pooled, SessionLimits};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -447,6 +447,24 @@ pub(crate) fn like_pattern(text: &str) -> String {
 /// A stored value that no longer parses as its domain type.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored {what} is invalid: {detail}"))
+}
+
+/// One JSON set of a one-statement read (`prepared.rs`), decoded.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> StoreResult<T> {
+    serde_json::from_str(json).map_err(|e| corrupt(what, e))
+}
+
+/// One JSON array of rows of a one-statement read, each row parsed as the typed queries
+/// parse it.
+pub(crate) fn json_rows<R, T>(what: &str, json: &str) -> StoreResult<Vec<T>>
+where
+    R: serde::de::DeserializeOwned,
+    T: TryFrom<R, Error = StoreError>,
+{
+    from_json::<Vec<R>>(what, json)?
+        .into_iter()
+        .map(T::try_from)
+        .collect()
 }
 
 #[cfg(test)]

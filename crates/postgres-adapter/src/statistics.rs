@@ -3,10 +3,9 @@
 use crate::ip_address::AddressRow;
 use crate::prepared::{Kind, Prepared, Statement, Value};
 use crate::server::{server_figures, ServerRow};
-use crate::{corrupt, store_error, PgRepositories};
+use crate::{from_json, json_rows, store_error, PgRepositories};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use orgplane_domain::ip_address::IpAddress;
 use orgplane_domain::organization::OrganizationId;
 use orgplane_ports::store::*;
 
@@ -42,19 +41,13 @@ impl StatisticsRepository for PgRepositories<'_> {
             Prepared::<Inputs>::new(vec![Value::Int(organization.0), Value::Int(since)])
                 .get_result(self.conn)
                 .map_err(store_error)?;
-        let servers: Vec<(ServerRow, Option<i64>, i64)> =
-            serde_json::from_str(&servers).map_err(|e| corrupt("server figures", e))?;
-        let addresses: Vec<AddressRow> =
-            serde_json::from_str(&addresses).map_err(|e| corrupt("addresses", e))?;
+        let servers: Vec<(ServerRow, Option<i64>, i64)> = from_json("server figures", &servers)?;
         Ok(StatisticsInputs {
             servers: servers
                 .into_iter()
                 .map(server_figures)
                 .collect::<StoreResult<_>>()?,
-            addresses: addresses
-                .into_iter()
-                .map(IpAddress::try_from)
-                .collect::<StoreResult<_>>()?,
+            addresses: json_rows::<AddressRow, _>("addresses", &addresses)?,
         })
     }
 }

@@ -16,20 +16,14 @@ impl<S: Store> Overview for Services<S> {
         let orgs = in_reach(actor, organizations);
         self.read_stale(|r| {
             let ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
-            let counts: std::collections::HashMap<_, _> = r
-                .member_counts(&ids)?
-                .into_iter()
-                .map(|c| (c.organization, c))
-                .collect();
+            // One count per organization asked, in their order (the port's promise).
             Ok(orgs
                 .iter()
-                .map(|o| {
-                    let c = counts.get(&o.id);
-                    OrganizationCounts {
-                        organization: o.uuid,
-                        users: c.map_or(0, |c| c.users),
-                        servers: c.map_or(0, |c| c.servers),
-                    }
+                .zip(r.member_counts(&ids)?)
+                .map(|(o, c)| OrganizationCounts {
+                    organization: o.uuid,
+                    users: c.users,
+                    servers: c.servers,
                 })
                 .collect())
         })
