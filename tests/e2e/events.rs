@@ -305,3 +305,104 @@ fn the_live_window_holds_the_last_sixty_seconds_and_the_totals_everything() {
         .body;
     assert_eq!(view["sent_last_hour"], 62);
 }
+
+#[test]
+fn concurrent_batches_each_count_once_and_cross_each_threshold_once() {
+    // Given a customer with a monthly limit of 1,000 and one server
+    let app = TestApp::spawn();
+    let reseller = app.tenant("Reseller", None, "admin");
+    let customer = app.tenant("Customer", Some(&reseller.org), "admin");
+    let limit = json!({"limit": 1000});
+    let r = app.patch(&format!("/orgs/{}", customer.org), &reseller.key, limit);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let infra = app.infrastructure(&customer.key, &customer.org, "192.0.2.1");
+    let (threads, batches) = (8, 6);
+    let batch = json!({"events": [
+        {"server_id": infra.server, "type": "queued", "count": 30},
+        sent(&infra.server, "192.0.2.1", 25),
+    ]})
+    .to_string();
+    let post = |key: &str| {
+        let headers = [
+            ("Authorization", format!("Bearer {}", customer.key)),
+            ("Content-Type", "application/json".to_owned()),
+            ("Idempotency-Key", key.to_owned()),
+        ];
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(h, v)| (*h, v.as_str())).collect();
+        app.raw("POST", "/events", &headers, batch.as_bytes())
+    };
+
+    // When 8 clients post 6 batches each at once, each under its own key, and each
+    // posts its first batch again
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let post = &post;
+            s.spawn(move || {
+                let first = post(&format!("client-{t}-batch-0"));
+                assert_eq!(first.status, 200, "{}", first.text);
+                for b in 1..batches {
+                    let r = post(&format!("client-{t}-batch-{b}"));
+                    assert_eq!(r.status, 200, "{}", r.text);
+                }
+                let again = post(&format!("client-{t}-batch-0"));
+                assert_eq!((again.status, again.text), (200, first.text), "replayed");
+            });
+        }
+    });
+
+    // Then every batch counted once: 48 × 25 sent, 48 × 5 left queued
+    let sent_in_all = threads * batches * 25;
+    let s = app.get(&format!("/orgs/{}/statistics", customer.org), &customer.key);
+    assert_eq!(
+        s.body["statistics"]["total_sent"], sent_in_all,
+        "{}",
+        s.text
+    );
+    assert_eq!(
+        s.body["statistics"]["servers"][0]["queued_count"],
+        threads * batches * 5
+    );
+    let a = app.get(
+        &format!("/orgs/{}/ip_allocation", customer.org),
+        &customer.key,
+    );
+    assert_eq!(a.body["servers"][0]["emails_sent"], sent_in_all);
+    let c = app.get(
+        &format!("/orgs/{}/consumption?months=1", customer.org),
+        &customer.key,
+    );
+    assert_eq!(c.body["months"][0]["usage"], sent_in_all);
+    // and each threshold was recorded once, at the usage that reached it
+    let log = app.get(
+        &format!("/orgs/{}/audit_log?action=usage.threshold", customer.org),
+        &reseller.key,
+    );
+    let mut reached: Vec<(u64, u64)> = log.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let changes = &e["changes"];
+            (
+                changes["threshold_percent"].as_u64().unwrap(),
+                changes["usage"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    reached.sort();
+    assert_eq!(
+        reached,
+        vec![(80, 800), (100, 1000)],
+        "one batch reached each, exactly"
+    );
+    // and batches that arrived together shared a transaction: each key's record was
+    // written with its batch, fewer transactions than batches wrote them.
+    let keys = app.query_count("SELECT count(*) AS n FROM idempotency_keys");
+    let transactions =
+        app.query_count("SELECT count(DISTINCT xmin::text) AS n FROM idempotency_keys");
+    assert_eq!(keys, (threads * batches) as i64);
+    assert!(
+        transactions < keys,
+        "{transactions} transactions for {keys} batches"
+    );
+}

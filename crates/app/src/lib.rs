@@ -6,6 +6,7 @@
 //! end-to-end tests build the very same [`Application`].
 
 pub mod config;
+mod group_commit;
 pub mod service;
 pub mod system;
 pub mod telemetry;

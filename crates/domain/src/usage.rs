@@ -180,6 +180,38 @@ pub fn newly_reached(
         .collect()
 }
 
+/// Where increments applied in turn to a month's usage (`before`, with `recorded` its
+/// highest recorded threshold) reach new thresholds: for each increment that does, its
+/// index, the usage after it and the thresholds it reaches, lowest first. Batches
+/// committed together are each credited with what they would have reached alone, in
+/// order.
+///
+/// ```
+/// # use orgplane_domain::usage::{reached_in_turn, Threshold};
+/// # use orgplane_domain::organization::MonthlyLimit;
+/// let limit = MonthlyLimit::new(100).ok();
+/// let reached = reached_in_turn(None, 70, &[5, 10, 3, 20], limit);
+/// assert_eq!(reached, vec![(1, 85, vec![Threshold::Warning]), (3, 108, vec![Threshold::Reached])]);
+/// ```
+pub fn reached_in_turn(
+    recorded: Option<Threshold>,
+    before: u64,
+    increments: &[u64],
+    limit: Option<MonthlyLimit>,
+) -> Vec<(usize, u64, Vec<Threshold>)> {
+    let (mut usage, mut highest) = (before, recorded);
+    let mut turns = Vec::new();
+    for (index, increment) in increments.iter().enumerate() {
+        usage = usage.saturating_add(*increment);
+        let reached = newly_reached(highest, usage, limit);
+        if let Some(last) = reached.last() {
+            highest = Some(*last);
+            turns.push((index, usage, reached));
+        }
+    }
+    turns
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +296,38 @@ mod tests {
             newly_reached(None, 0, MonthlyLimit::new(0).ok()),
             Threshold::ALL.to_vec()
         );
+    }
+
+    #[test]
+    fn increments_in_turn_reach_what_each_would_reach_applied_alone() {
+        // Given a limit of 100, 50 used and nothing recorded
+        let limit = MonthlyLimit::new(100).ok();
+        let increments = [10, 25, 0, 40, 30];
+        // when the increments are applied together
+        let together = reached_in_turn(None, 50, &increments, limit);
+        // then each is credited with what it reaches applied alone, after the ones before
+        let (mut usage, mut recorded, mut alone) = (50, None, Vec::new());
+        for (i, n) in increments.iter().enumerate() {
+            usage += n;
+            let reached = newly_reached(recorded, usage, limit);
+            if let Some(last) = reached.last() {
+                recorded = Some(*last);
+                alone.push((i, usage, reached));
+            }
+        }
+        assert_eq!(together, alone);
+        assert_eq!(
+            together,
+            vec![
+                (1, 85, vec![Threshold::Warning]),
+                (3, 125, vec![Threshold::Reached])
+            ]
+        );
+        // and nothing is reached twice, nor without a limit.
+        assert_eq!(
+            reached_in_turn(Some(Threshold::Reached), 150, &[5], limit),
+            vec![]
+        );
+        assert_eq!(reached_in_turn(None, 50, &increments, None), vec![]);
     }
 }

@@ -26,6 +26,7 @@ pub use bootstrap::{Bootstrap, BootstrapError};
 pub use event::EventPolicy;
 pub use maintenance::Pruned;
 
+use crate::group_commit::GroupCommit;
 use crate::system::IdempotencySeal;
 use chrono::{DateTime, Duration, Utc};
 use orgplane_domain::access::{Actor, CredentialKind};
@@ -37,7 +38,7 @@ use orgplane_ports::store::{
 };
 use orgplane_ports::system::{Clock, PasswordHasher, SecretGenerator};
 use orgplane_ports::usecase::{
-    Conflict, Health, Idempotency, Outcome, ServiceError, ServiceResult,
+    Conflict, EventReport, Health, Idempotency, Outcome, ServiceError, ServiceResult,
 };
 use std::sync::Arc;
 use uuid::Uuid;
@@ -63,7 +64,12 @@ pub struct Services<S: Store> {
     hasher: Arc<dyn PasswordHasher>,
     secrets: Arc<dyn SecretGenerator>,
     policy: Policy,
+    /// Event batches that arrive together, counted together.
+    batches: GroupCommit<event::Submission, ServiceResult<Outcome<EventReport>>>,
 }
+
+/// The most event batches counted in one transaction.
+const BATCHES_PER_GROUP: usize = 16;
 
 impl<S: Store> Services<S> {
     /// Wires the use cases to their ports.
@@ -80,6 +86,7 @@ impl<S: Store> Services<S> {
             hasher,
             secrets,
             policy,
+            batches: GroupCommit::new(BATCHES_PER_GROUP),
         }
     }
 
@@ -135,48 +142,77 @@ fn idempotent<T>(
     requires: orgplane_domain::access::Permission,
     work: impl FnOnce(&mut dyn Repositories) -> ServiceResult<T>,
 ) -> ServiceResult<Outcome<T>> {
-    if idempotency.is_some() {
-        actor.holds(requires)?;
-    }
-    let sealed = idempotency.map(|idem| {
-        (
-            idem,
-            IdempotencySeal::new(actor.user_uuid, actor.is_test_mode(), idem.key.as_str()),
-        )
-    });
-    if let Some((idem, seal)) = &sealed {
-        let claim = KeyClaim {
-            user: actor.user_id,
-            organization: actor.home,
-            key: &seal.lookup(),
-            fingerprint: seal.fingerprint(&idem.fingerprint),
-            now,
-            expired_before: now - Duration::hours(IDEMPOTENCY_TTL_HOURS),
-        };
-        if let Claim::Used {
-            fingerprint,
-            response,
-        } = r.claim_idempotency_key(claim)?
-        {
-            if fingerprint != seal.fingerprint(&idem.fingerprint) {
-                return Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused));
-            }
-            let body = seal.open(&response.body).ok_or_else(|| {
-                ServiceError::Internal("an idempotency record does not open with its key".into())
-            })?;
-            return Ok(Outcome::Replayed(RecordedResponse { body, ..response }));
-        }
-    }
+    let claimed = match claim(r, actor, idempotency, now, requires)? {
+        Claimed::Fresh(claimed) => claimed,
+        Claimed::Answered(response) => return Ok(Outcome::Replayed(response)),
+    };
     let done = work(r)?;
-    if let Some((idem, seal)) = &sealed {
-        let response = (idem.render)(&done);
+    complete(r, actor, claimed, &done)?;
+    Ok(Outcome::Done(done))
+}
+
+/// What [`claim`] found under a key.
+enum Claimed<'a, T> {
+    /// Nothing yet (or no key): the key, if any, is now held by this transaction, to be
+    /// answered with [`complete`].
+    Fresh(Option<(&'a Idempotency<T>, IdempotencySeal)>),
+    /// The same request, answered before: its recorded answer.
+    Answered(RecordedResponse),
+}
+
+/// The first half of [`idempotent`]: claims the key, or finds its answer.
+fn claim<'a, T>(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    idempotency: Option<&'a Idempotency<T>>,
+    now: DateTime<Utc>,
+    requires: orgplane_domain::access::Permission,
+) -> ServiceResult<Claimed<'a, T>> {
+    let Some(idem) = idempotency else {
+        return Ok(Claimed::Fresh(None));
+    };
+    actor.holds(requires)?;
+    let seal = IdempotencySeal::new(actor.user_uuid, actor.is_test_mode(), idem.key.as_str());
+    let claim = KeyClaim {
+        user: actor.user_id,
+        organization: actor.home,
+        key: &seal.lookup(),
+        fingerprint: seal.fingerprint(&idem.fingerprint),
+        now,
+        expired_before: now - Duration::hours(IDEMPOTENCY_TTL_HOURS),
+    };
+    if let Claim::Used {
+        fingerprint,
+        response,
+    } = r.claim_idempotency_key(claim)?
+    {
+        if fingerprint != seal.fingerprint(&idem.fingerprint) {
+            return Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused));
+        }
+        let body = seal.open(&response.body).ok_or_else(|| {
+            ServiceError::Internal("an idempotency record does not open with its key".into())
+        })?;
+        return Ok(Claimed::Answered(RecordedResponse { body, ..response }));
+    }
+    Ok(Claimed::Fresh(Some((idem, seal))))
+}
+
+/// The second half of [`idempotent`]: records the answer under the claimed key.
+fn complete<T>(
+    r: &mut dyn Repositories,
+    actor: &Actor,
+    claimed: Option<(&Idempotency<T>, IdempotencySeal)>,
+    done: &T,
+) -> ServiceResult<()> {
+    if let Some((idem, seal)) = claimed {
+        let response = (idem.render)(done);
         let stored = RecordedResponse {
             body: seal.seal(&response.body),
             ..response
         };
         r.complete_idempotency_key(actor.user_id, &seal.lookup(), &stored)?;
     }
-    Ok(Outcome::Done(done))
+    Ok(())
 }
 
 impl<S: Store> Services<S> {

@@ -11,7 +11,7 @@ use orgplane_ports::usecase::*;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn admin_of(s: &super::Services<orgplane_memory_adapter::MemoryStore>) -> Actor {
+pub(super) fn admin_of(s: &super::Services<orgplane_memory_adapter::MemoryStore>) -> Actor {
     let made = s
         .bootstrap("root@platform.example", PASSWORD)
         .expect("bootstrap");
@@ -22,7 +22,7 @@ fn admin_of(s: &super::Services<orgplane_memory_adapter::MemoryStore>) -> Actor 
     .expect("admin key works")
 }
 
-fn new_org(name: &str) -> NewOrganization {
+pub(super) fn new_org(name: &str) -> NewOrganization {
     NewOrganization {
         name: OrganizationName::parse(name).unwrap(),
         parent: None,

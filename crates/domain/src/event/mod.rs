@@ -17,7 +17,7 @@ use crate::organization::OrganizationId;
 use crate::server::ServerId;
 use crate::usage::Month;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -317,12 +317,7 @@ pub fn aggregate(
     window: EventWindow,
 ) -> Result<Counters, Vec<(usize, EventError)>> {
     let mut errors = Vec::new();
-    let mut queues: BTreeMap<ServerId, (OrganizationId, QueueChange)> = BTreeMap::new();
-    let mut seconds: BTreeMap<(ServerId, i64), (OrganizationId, i64)> = BTreeMap::new();
-    let mut routes: BTreeMap<(ServerId, IpPoolId, IpAddressId), (OrganizationId, i64)> =
-        BTreeMap::new();
-    let mut usage: BTreeMap<(OrganizationId, Month), i64> = BTreeMap::new();
-    let mut summary = Summary::default();
+    let mut tally = Tally::default();
     let oldest = window.now - window.retention;
     let latest = window.now + window.future_skew;
     for (index, event) in batch.events().iter().enumerate() {
@@ -341,27 +336,24 @@ pub fn aggregate(
         } else {
             -count
         };
-        let queue = queues
+        let queue = tally
+            .queues
             .entry(target.server)
             .or_insert((target.organization, QueueChange::default()));
         queue.1 = queue.1.then(delta);
-        summary.events += 1;
+        tally.summary.events += 1;
         match (event.kind, address) {
-            (EventKind::Queued, _) => summary.queued += count as u64,
-            (EventKind::Failed, _) => summary.failed += count as u64,
+            (EventKind::Queued, _) => tally.summary.queued += count as u64,
+            (EventKind::Failed, _) => tally.summary.failed += count as u64,
             (EventKind::Sent, Some((pool, address))) => {
-                summary.sent += count as u64;
-                seconds
-                    .entry((target.server, at.timestamp()))
-                    .or_insert((target.organization, 0))
-                    .1 += count;
-                routes
-                    .entry((target.server, pool, address))
-                    .or_insert((target.organization, 0))
-                    .1 += count;
-                *usage
-                    .entry((target.organization, Month::of(at)))
-                    .or_insert(0) += count;
+                tally.summary.sent += count as u64;
+                let route = SentRoute {
+                    server: target.server,
+                    pool,
+                    address,
+                    organization: target.organization,
+                };
+                tally.sent(route, at.timestamp(), Month::of(at), count);
             }
             // `check` never lets a sent event through without its route.
             (EventKind::Sent, None) => {}
@@ -370,38 +362,7 @@ pub fn aggregate(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Counters {
-        queues: queues
-            .into_iter()
-            .map(|(server, (org, change))| (server, org, change))
-            .collect(),
-        seconds: seconds
-            .into_iter()
-            .map(|((server, second), (organization, count))| SentInSecond {
-                server,
-                organization,
-                second,
-                count,
-            })
-            .collect(),
-        routes: routes
-            .into_iter()
-            .map(|((server, pool, address), (organization, count))| {
-                let route = SentRoute {
-                    server,
-                    pool,
-                    address,
-                    organization,
-                };
-                (route, count)
-            })
-            .collect(),
-        usage: usage
-            .into_iter()
-            .map(|((org, month), count)| (org, month, count))
-            .collect(),
-        summary,
-    })
+    Ok(tally.into_counters())
 }
 
 type Checked<'a> = (&'a EventTarget, Option<(IpPoolId, IpAddressId)>);
@@ -439,6 +400,10 @@ fn check<'a>(
         }
     }
 }
+
+mod combine;
+
+use combine::Tally;
 
 #[cfg(test)]
 mod tests;

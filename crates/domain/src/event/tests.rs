@@ -196,3 +196,49 @@ fn queue_changes_compose_like_the_events_they_stand_for() {
         assert_eq!(composed.apply(start), one_by_one, "from {start}");
     }
 }
+
+#[test]
+fn batches_combined_count_what_their_events_count_as_one_batch() {
+    // Given two batches over both servers, the second draining server 1's queue below
+    // zero midway, one event an hour earlier (another second)
+    let mut earlier = event(1, EventKind::Sent, Some("192.0.2.2"), 4);
+    earlier.occurred_at = Some(now() - Duration::hours(1));
+    let first = vec![
+        event(1, EventKind::Queued, None, 5),
+        event(1, EventKind::Sent, Some("192.0.2.1"), 2),
+        event(2, EventKind::Queued, None, 3),
+        earlier,
+    ];
+    let second = vec![
+        event(1, EventKind::Sent, Some("192.0.2.1"), 9),
+        event(2, EventKind::Failed, None, 1),
+        event(1, EventKind::Sent, Some("2001:db8::1"), 3),
+        event(1, EventKind::Queued, None, 1),
+    ];
+    let one = aggregate(&batch(first.clone()), &targets(), window()).unwrap();
+    let two = aggregate(&batch(second.clone()), &targets(), window()).unwrap();
+    // when their counters are combined
+    let combined = Counters::combined([&one, &two]);
+    // then they are exactly the counters of all their events read as one batch, in order
+    let whole = aggregate(&batch([first, second].concat()), &targets(), window()).unwrap();
+    assert_eq!(combined, whole);
+    // (server 1's queue: 5, 3, 0 as it never goes below zero, then 0, 0 and 1)
+    assert_eq!(combined.queues[0].2.apply(0), 1);
+    assert_eq!(combined.summary.events, 8);
+}
+
+#[test]
+fn queue_changes_compose_in_order_whatever_the_queue_held() {
+    let changes = [
+        QueueChange::default().then(3).then(-7),
+        QueueChange::default().then(-2).then(5),
+        QueueChange::default().then(4),
+    ];
+    for a in changes {
+        for b in changes {
+            for queued in [0, 1, 4, 10] {
+                assert_eq!(a.followed_by(b).apply(queued), b.apply(a.apply(queued)));
+            }
+        }
+    }
+}
