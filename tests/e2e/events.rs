@@ -395,14 +395,8 @@ fn concurrent_batches_each_count_once_and_cross_each_threshold_once() {
         vec![(80, 800), (100, 1000)],
         "one batch reached each, exactly"
     );
-    // and batches that arrived together shared a transaction: each key's record was
-    // written with its batch, fewer transactions than batches wrote them.
+    // and each key's record was written with its batch, once. (Whether batches shared a
+    // transaction depends on timing; the group commit's own tests show that they do.)
     let keys = app.query_count("SELECT count(*) AS n FROM idempotency_keys");
-    let transactions =
-        app.query_count("SELECT count(DISTINCT xmin::text) AS n FROM idempotency_keys");
     assert_eq!(keys, (threads * batches) as i64);
-    assert!(
-        transactions < keys,
-        "{transactions} transactions for {keys} batches"
-    );
 }

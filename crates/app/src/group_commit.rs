@@ -2,9 +2,9 @@
 //!
 //! The caller who finds no group running leads: it takes the jobs waiting (its own first,
 //! at most `max`), runs them together, answers each waiting caller, and passes the lead to
-//! the first caller who arrived meanwhile. Every other caller blocks until it is answered
-//! or given the lead. A lone caller runs alone at once; under load, the callers who queue
-//! behind one group's commit share the next one.
+//! the first caller who arrived meanwhile. Every other caller blocks until it is answered,
+//! handed its job back to run alone, or given the lead. A lone caller runs alone at once;
+//! under load, the callers who queue behind one group's commit share the next one.
 //!
 //! Used for event batches: concurrent batches that count the same rows, each in its own
 //! transaction, wait for each other's row locks one commit at a time; together they
@@ -20,6 +20,15 @@ pub struct GroupCommit<J, R> {
     max: usize,
 }
 
+/// What a group made of one of its jobs.
+pub enum Ran<J, R> {
+    /// Its answer.
+    Done(R),
+    /// Left out: its caller runs it alone, after the group and outside the lead, so that
+    /// neither the next group nor the other callers wait for it.
+    Alone(J),
+}
+
 struct State<J, R> {
     waiting: VecDeque<Waiter<J, R>>,
     /// Whether a caller leads now. While one does, every waiter will be answered or led.
@@ -30,11 +39,11 @@ struct State<J, R> {
 struct Waiter<J, R> {
     ticket: u64,
     job: J,
-    reply: SyncSender<Turn<R>>,
+    reply: SyncSender<Turn<J, R>>,
 }
 
-enum Turn<R> {
-    Done(R),
+enum Turn<J, R> {
+    Ran(Ran<J, R>),
     Lead,
 }
 
@@ -52,9 +61,16 @@ impl<J, R> GroupCommit<J, R> {
     }
 
     /// Runs `job` with the jobs waiting beside it: `together` gets the group in arrival
-    /// order and returns one result per job, in that order. `lost` answers a caller whose
-    /// group ended without its result (`together` panicked or returned too few).
-    pub fn run(&self, job: J, together: impl FnOnce(Vec<J>) -> Vec<R>, lost: impl Fn() -> R) -> R {
+    /// order and returns what it made of each job, in that order; a job it hands back is
+    /// run by `alone` in its caller's thread. `lost` answers a caller whose group ended
+    /// without its result (`together` panicked or returned too few).
+    pub fn run(
+        &self,
+        job: J,
+        together: impl FnOnce(Vec<J>) -> Vec<Ran<J, R>>,
+        alone: impl FnOnce(J) -> R,
+        lost: impl Fn() -> R,
+    ) -> R {
         let (reply, turns) = sync_channel(1);
         let ticket;
         {
@@ -67,22 +83,27 @@ impl<J, R> GroupCommit<J, R> {
             } else {
                 drop(state);
                 match turns.recv() {
-                    Ok(Turn::Done(result)) => return result,
+                    Ok(Turn::Ran(Ran::Done(result))) => return result,
+                    Ok(Turn::Ran(Ran::Alone(job))) => return alone(job),
                     Ok(Turn::Lead) => {}
                     Err(_) => return lost(),
                 }
             }
         }
-        self.lead(ticket, turns, together, lost)
+        match self.lead(ticket, turns, together) {
+            Some(Ran::Done(result)) => result,
+            Some(Ran::Alone(job)) => alone(job),
+            None => lost(),
+        }
     }
 
+    /// Runs the group that `ticket` heads, answers the others, and returns its own part.
     fn lead(
         &self,
         ticket: u64,
-        _own: Receiver<Turn<R>>,
-        together: impl FnOnce(Vec<J>) -> Vec<R>,
-        lost: impl Fn() -> R,
-    ) -> R {
+        _own: Receiver<Turn<J, R>>,
+        together: impl FnOnce(Vec<J>) -> Vec<Ran<J, R>>,
+    ) -> Option<Ran<J, R>> {
         let group: Vec<Waiter<J, R>> = {
             let mut state = self.lock();
             let n = state.waiting.len().min(self.max);
@@ -107,10 +128,10 @@ impl<J, R> GroupCommit<J, R> {
                 own = Some(result);
             } else {
                 // A waiter never leaves before its answer; a failed send has no one to tell.
-                let _ = reply.send(Turn::Done(result));
+                let _ = reply.send(Turn::Ran(result));
             }
         }
-        own.unwrap_or_else(lost)
+        own
     }
 
     fn lock(&self) -> MutexGuard<'_, State<J, R>> {
@@ -125,13 +146,15 @@ struct Handoff<'a, J, R>(&'a GroupCommit<J, R>);
 impl<J, R> Drop for Handoff<'_, J, R> {
     fn drop(&mut self) {
         let mut state = self.0.lock();
-        match state.waiting.front() {
-            // Its channel is empty: it waits for this one message.
-            Some(next) => {
-                let _ = next.reply.try_send(Turn::Lead);
+        while let Some(next) = state.waiting.front() {
+            // Its channel is empty (a queued waiter has had no message yet), so this only
+            // fails if its caller is gone; the lead then goes to the one behind it.
+            if next.reply.try_send(Turn::Lead).is_ok() {
+                return;
             }
-            None => state.leading = false,
+            state.waiting.pop_front();
         }
+        state.leading = false;
     }
 }
 
@@ -143,13 +166,23 @@ mod tests {
     use std::thread;
     use std::time::Duration;
 
+    /// A group that answers every job with what `results` yields for it.
+    fn done<J, R>(results: impl IntoIterator<Item = R>) -> Vec<Ran<J, R>> {
+        results.into_iter().map(Ran::Done).collect()
+    }
+
+    /// For groups that hand no job back.
+    fn alone<J, R>(_: J) -> R {
+        panic!("no job is handed back")
+    }
+
     #[test]
     fn a_lone_job_runs_alone_at_once() {
         let groups = GroupCommit::new(8);
-        let answer = groups.run(21, |jobs| jobs.iter().map(|j| j * 2).collect(), || 0);
+        let answer = groups.run(21, |jobs| done(jobs.iter().map(|j| j * 2)), alone, || 0);
         assert_eq!(answer, 42);
         // and the lead is free again: the next lone job also runs.
-        assert_eq!(groups.run(1, |jobs| jobs, || 0), 1);
+        assert_eq!(groups.run(1, done, alone, || 0), 1);
     }
 
     #[test]
@@ -169,8 +202,9 @@ mod tests {
                         // The others are on their way in; let them reach the queue.
                         thread::sleep(Duration::from_millis(200));
                         sizes.lock().unwrap().push(jobs.len());
-                        jobs.into_iter().map(|j| (j, 1)).collect()
+                        done(jobs.into_iter().map(|j| (j, 1)))
                     },
+                    alone,
                     || (usize::MAX, 0),
                 )
             })
@@ -185,8 +219,9 @@ mod tests {
                         |jobs| {
                             sizes.lock().unwrap().push(jobs.len());
                             let n = jobs.len();
-                            jobs.into_iter().map(|j| (j, n)).collect()
+                            done(jobs.into_iter().map(|j| (j, n)))
                         },
+                        alone,
                         || (usize::MAX, 0),
                     )
                 })
@@ -217,8 +252,9 @@ mod tests {
                             assert!(jobs.len() <= 3, "a group of {}", jobs.len());
                             runs.fetch_add(jobs.len(), Ordering::SeqCst);
                             thread::sleep(Duration::from_millis(5));
-                            jobs
+                            done(jobs)
                         },
+                        alone,
                         || usize::MAX,
                     )
                 })
@@ -245,6 +281,7 @@ mod tests {
                         thread::sleep(Duration::from_millis(100));
                         panic!("the group fails")
                     },
+                    alone,
                     || "lost",
                 )
             })
@@ -253,7 +290,7 @@ mod tests {
             let (groups, waiting) = (groups.clone(), waiting.clone());
             thread::spawn(move || {
                 waiting.wait();
-                groups.run(2, |_| vec!["ran"], || "lost")
+                groups.run(2, |_| done(["ran"]), alone, || "lost")
             })
         };
         // then the leader's caller sees the panic, the waiter is led and runs its own
@@ -261,6 +298,62 @@ mod tests {
         assert!(leader.join().is_err());
         assert_eq!(follower.join().unwrap(), "ran");
         // and the lead is free for the next caller.
-        assert_eq!(groups.run(3, |_| vec!["next"], || "lost"), "next");
+        assert_eq!(groups.run(3, |_| done(["next"]), alone, || "lost"), "next");
+    }
+
+    #[test]
+    fn a_job_handed_back_runs_in_its_callers_thread_without_holding_the_lead() {
+        // Given two callers queued behind a group, whose group hands job 2 back
+        let groups = Arc::new(GroupCommit::<u8, u8>::new(8));
+        let queued = Arc::new(Barrier::new(3));
+        let released = Arc::new(Barrier::new(2));
+        let first = {
+            let (groups, queued) = (groups.clone(), queued.clone());
+            thread::spawn(move || {
+                let hold = |jobs| {
+                    queued.wait();
+                    thread::sleep(Duration::from_millis(100));
+                    done(jobs)
+                };
+                groups.run(1, hold, alone, || 0)
+            })
+        };
+        let hand_back_2 = |jobs: Vec<u8>| {
+            let back = |j| if j == 2 { Ran::Alone(j) } else { Ran::Done(j) };
+            jobs.into_iter().map(back).collect()
+        };
+        let handed_back = {
+            let (groups, queued, released) = (groups.clone(), queued.clone(), released.clone());
+            thread::spawn(move || {
+                queued.wait();
+                let slow = |j| {
+                    // Runs alone until the next group has run.
+                    released.wait();
+                    j * 10
+                };
+                groups.run(2, hand_back_2, slow, || 0)
+            })
+        };
+        let answered = {
+            let (groups, queued) = (groups.clone(), queued.clone());
+            thread::spawn(move || {
+                queued.wait();
+                groups.run(4, hand_back_2, alone, || 0)
+            })
+        };
+        assert_eq!(first.join().unwrap(), 1);
+        assert_eq!(answered.join().unwrap(), 4);
+        // when another caller arrives while the handed-back job still runs
+        let (finished, next) = std::sync::mpsc::channel();
+        let next_caller = {
+            let groups = groups.clone();
+            thread::spawn(move || finished.send(groups.run(3, done, alone, || 0)).unwrap())
+        };
+        // then it leads and is answered at once, and the job handed back ran alone.
+        let answer = next.recv_timeout(Duration::from_secs(10));
+        released.wait();
+        assert_eq!(answer, Ok(3), "the next group waited for a job run alone");
+        assert_eq!(handed_back.join().unwrap(), 20);
+        next_caller.join().unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! Event ingestion: a batch is checked whole, then counted in one transaction with its
 //! idempotency record and any usage-threshold audit entries. Batches that arrive while
-//! others are being counted are counted together, in one transaction ([`together`]).
+//! others are being counted are counted together, in one transaction ([`together`]);
+//! a refused batch never joins a group: it is answered alone.
 
 mod together;
 
@@ -136,7 +137,8 @@ fn count(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<()> {
     r.record_counters(&Counters::combined(parts.iter().map(|p| p.counters)))?;
-    // The limit as the latest reader of the organization saw it.
+    // The limit as the last batch to arrive read it. Like a batch alone, which reads it
+    // unlocked, a limit changed after that read applies from the next batch on.
     let limit_of = |org: OrganizationId| -> Option<MonthlyLimit> {
         let mut read = parts.iter().rev().flat_map(|p| p.organizations);
         read.find(|o| o.id == org).and_then(|o| o.limit)
@@ -271,6 +273,7 @@ impl<S: Store> Events for Services<S> {
         self.batches.run(
             submission,
             |group| self.ingest_together(group),
+            |submission| self.ingest_alone(submission),
             || {
                 Err(ServiceError::Internal(
                     "a batch's group ended without it".into(),

@@ -1,5 +1,6 @@
 //! Batches counted together answer as each would alone.
 
+use crate::group_commit::Ran;
 use crate::service::testing::services;
 use crate::service::tests::{admin_of, new_org};
 use crate::service::Services;
@@ -139,8 +140,8 @@ fn batches_counted_together_are_answered_as_each_would_be_alone() {
     let (other, other_key) = key_of(&s, &root, ApiKeyMode::Live);
     let (test, _) = key_of(&s, &root, ApiKeyMode::Test);
 
-    // When seven batches are counted together
-    let answers = s.ingest_together(vec![
+    // When seven batches are counted together (those handed back, alone, as run does)
+    let group = s.ingest_together(vec![
         // 50 under a new key: 80 in all, the warning threshold
         s.submission(&one, sent(to.server, 50), keyed("k-2", 2)),
         // k-1 again, the same request: its recorded answer
@@ -156,6 +157,13 @@ fn batches_counted_together_are_answered_as_each_would_be_alone() {
         // 40 more by another key: 120 in all, the limit reached
         s.submission(&other, sent(to.server, 40), None),
     ]);
+    let answers: Vec<_> = group
+        .into_iter()
+        .map(|ran| match ran {
+            Ran::Done(answer) => answer,
+            Ran::Alone(submission) => s.ingest_alone(submission),
+        })
+        .collect();
 
     // Then each is answered as alone, in turn
     assert_eq!(answers.len(), 7);
