@@ -184,7 +184,8 @@ pub fn newly_reached(
 /// highest recorded threshold) reach new thresholds: for each increment that does, its
 /// index, the usage after it and the thresholds it reaches, lowest first. Batches
 /// committed together are each credited with what they would have reached alone, in
-/// order.
+/// order; an increment of nothing reaches nothing (a limit lowered below the usage is
+/// reached by the next message, not by a batch that sent none).
 ///
 /// ```
 /// # use orgplane_domain::usage::{reached_in_turn, Threshold};
@@ -202,6 +203,9 @@ pub fn reached_in_turn(
     let (mut usage, mut highest) = (before, recorded);
     let mut turns = Vec::new();
     for (index, increment) in increments.iter().enumerate() {
+        if *increment == 0 {
+            continue;
+        }
         usage = usage.saturating_add(*increment);
         let reached = newly_reached(highest, usage, limit);
         if let Some(last) = reached.last() {
@@ -329,5 +333,21 @@ mod tests {
             vec![]
         );
         assert_eq!(reached_in_turn(None, 50, &increments, None), vec![]);
+    }
+
+    #[test]
+    fn an_increment_of_nothing_is_never_credited_with_a_threshold() {
+        // Given a month already past its (lowered) limit, no threshold recorded yet
+        let limit = MonthlyLimit::new(100).ok();
+        // when a batch that sent nothing there comes first, then one that sent 1
+        let reached = reached_in_turn(None, 150, &[0, 1], limit);
+        // then the second is credited with both thresholds, the first with none
+        assert_eq!(
+            reached,
+            vec![(1, 151, vec![Threshold::Warning, Threshold::Reached])]
+        );
+        // and with a limit of 0, a batch of nothing reaches nothing.
+        let zero = MonthlyLimit::new(0).ok();
+        assert_eq!(reached_in_turn(None, 0, &[0, 0], zero), vec![]);
     }
 }

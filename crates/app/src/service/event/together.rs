@@ -2,7 +2,7 @@
 //! each batch's idempotency record, and their counters written once.
 //!
 //! Each batch in the group is answered exactly as it would be alone. Keys are claimed in
-//! one order every process follows (user, then key), so two groups never wait for each
+//! one order every process follows (user, test mode, key), so two groups never wait for each
 //! other's keys in a cycle; a key twice in one group answers the second time with the
 //! first answer. The batches count in arrival order, so that a usage threshold goes to
 //! the batch that reached it.
