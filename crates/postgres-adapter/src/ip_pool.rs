@@ -1,10 +1,12 @@
 //! IP pools and their memberships in PostgreSQL.
 
 use crate::ip_address::AddressRow;
-use crate::schema::{ip_addresses, ip_pool_addresses, ip_pools};
+use crate::prepared::{Kind, Prepared, Statement, Value};
+use crate::schema::{ip_pool_addresses, ip_pools};
 use crate::{corrupt, store_error, PgRepositories};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid};
 use orgplane_domain::ip_address::{IpAddress, IpAddressId};
 use orgplane_domain::ip_pool::{IpPool, IpPoolId, PoolName};
 use orgplane_domain::organization::OrganizationId;
@@ -13,6 +15,39 @@ use orgplane_ports::store::*;
 use uuid::Uuid;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The live members of pools, each address looked up by its key. As a plain join the
+/// planner hashed every address of the table for a batch's hundred pools (2.4 ms under
+/// ingestion's load against 0.9 ms by key); `OFFSET 0` keeps the lookup a lookup.
+struct PoolMembers;
+
+impl Statement for PoolMembers {
+    const PARAMETERS: &'static [(&'static str, Kind)] = &[("pools", Kind::Ints)];
+    const SQL: &'static str = "\
+SELECT pa.ip_pool_id, a.id, a.uuid, a.organization_id, a.ipv4, a.ipv6, a.hostname,
+       a.priority, a.created_at, a.updated_at
+FROM ip_pool_addresses pa
+CROSS JOIN LATERAL (
+    SELECT * FROM ip_addresses
+    WHERE ip_addresses.id = pa.ip_address_id AND ip_addresses.deleted_at IS NULL
+    OFFSET 0) a
+WHERE pa.ip_pool_id = ANY ((SELECT pools FROM arg)::int8[])
+ORDER BY pa.ip_pool_id, a.id";
+    type Row = (
+        BigInt,
+        (
+            BigInt,
+            SqlUuid,
+            BigInt,
+            Text,
+            Nullable<Text>,
+            Text,
+            SmallInt,
+            Timestamptz,
+            Timestamptz,
+        ),
+    );
+}
 
 // Deserialize: the reports that read rows as JSON (ip_allocation.rs).
 #[derive(Queryable, Selectable, serde::Deserialize)]
@@ -236,14 +271,10 @@ impl IpPoolRepository for PgRepositories<'_> {
     }
 
     fn pool_members(&mut self, pools: &[IpPoolId]) -> StoreResult<Vec<(IpPoolId, IpAddress)>> {
-        let rows: Vec<(i64, AddressRow)> = ip_pool_addresses::table
-            .inner_join(ip_addresses::table)
-            .filter(ip_pool_addresses::ip_pool_id.eq_any(keys(pools)))
-            .filter(ip_addresses::deleted_at.is_null())
-            .order((ip_pool_addresses::ip_pool_id.asc(), ip_addresses::id.asc()))
-            .select((ip_pool_addresses::ip_pool_id, AddressRow::as_select()))
-            .load(self.conn)
-            .map_err(store_error)?;
+        let rows: Vec<(i64, AddressRow)> =
+            Prepared::<PoolMembers>::new(vec![Value::Ints(keys(pools))])
+                .load(self.conn)
+                .map_err(store_error)?;
         rows.into_iter()
             .map(|(pool, row)| Ok((IpPoolId(pool), IpAddress::try_from(row)?)))
             .collect()

@@ -179,6 +179,8 @@ mod tests {
                 .expect("statistics");
             r.allocation_inputs(OrganizationId(1)).expect("allocation");
             r.member_counts(&[OrganizationId(1)]).expect("counts");
+            let pools = [orgplane_domain::ip_pool::IpPoolId(1)];
+            r.pool_members(&pools).expect("pool members");
             let page = r.children_page(parent.id, &[], 0, 10, month);
             let page = page.expect("children").expect("a parent");
             assert_eq!((page.children.len(), page.usage.len()), (1, 1));
@@ -191,7 +193,7 @@ mod tests {
         )
         .get_result(r.conn)
         .expect("prepared statements");
-        assert_eq!(prepared.n, 4);
+        assert_eq!(prepared.n, 5);
 
         // And a list is prepared, but a search never is (it is planned for its terms).
         let search = OrganizationFilter {
