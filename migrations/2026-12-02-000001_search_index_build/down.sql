@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS organizations_parent_search
