@@ -225,10 +225,14 @@ fn event_batches_retried_through_an_outage_count_exactly_once() {
     let (mut replayed, mut retries, mut sent) = (0u64, 0u64, 0u64);
 
     // When batches are sent, each retried with its key until acknowledged, while the
-    // database goes away and comes back.
+    // database goes away (once a sixth of them are acknowledged, so that the outage falls
+    // among them however fast they go) and comes back.
+    let acknowledged = std::sync::atomic::AtomicU64::new(0);
     std::thread::scope(|s| {
         s.spawn(|| {
-            std::thread::sleep(Duration::from_millis(300));
+            while acknowledged.load(std::sync::atomic::Ordering::SeqCst) < batches / 6 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             cluster.crash();
             std::thread::sleep(Duration::from_secs(2));
             cluster.resume();
@@ -254,6 +258,7 @@ fn event_batches_retried_through_an_outage_count_exactly_once() {
                 if r.status == 200 {
                     replayed += u64::from(r.header("idempotent-replayed") == Some("true"));
                     sent += count;
+                    acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     break;
                 }
                 assert!(unavailable_in_shape(Surface::Canonical, &r), "{}", r.text);
