@@ -4,7 +4,7 @@
 
 use orgplane_e2e::{Cluster, Response, TestApp};
 use serde_json::json;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -227,10 +227,10 @@ fn event_batches_retried_through_an_outage_count_exactly_once() {
     // When batches are sent, each retried with its key until acknowledged, while the
     // database goes away (once a sixth of them are acknowledged, so that the outage falls
     // among them however fast they go) and comes back.
-    let acknowledged = std::sync::atomic::AtomicU64::new(0);
+    let acknowledged = AtomicU64::new(0);
     std::thread::scope(|s| {
         s.spawn(|| {
-            while acknowledged.load(std::sync::atomic::Ordering::SeqCst) < batches / 6 {
+            while acknowledged.load(Ordering::SeqCst) < batches / 6 {
                 std::thread::sleep(Duration::from_millis(5));
             }
             cluster.crash();
@@ -258,7 +258,7 @@ fn event_batches_retried_through_an_outage_count_exactly_once() {
                 if r.status == 200 {
                     replayed += u64::from(r.header("idempotent-replayed") == Some("true"));
                     sent += count;
-                    acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
                     break;
                 }
                 assert!(unavailable_in_shape(Surface::Canonical, &r), "{}", r.text);

@@ -1,10 +1,10 @@
 //! Batches counted together: one transaction for a group of concurrent batches, with
 //! each batch's idempotency record, and their counters written once.
 //!
-//! Each batch in the group is answered exactly as it would be alone. Keys are claimed in
-//! one order every process follows (user, test mode, key), so two groups never wait for each
-//! other's keys in a cycle; a key twice in one group answers the second time with the
-//! first answer. The batches count in arrival order, so that a usage threshold goes to
+//! Each batch in the group is answered exactly as it would be alone. Keys are claimed
+//! in one order every process follows (user, test mode, key), so two groups never wait
+//! for each other's keys in a cycle; a key twice in one group answers the second time
+//! with the first answer. The batches count in arrival order, so that a usage threshold goes to
 //! the batch that reached it.
 //!
 //! A batch that is not plainly countable here (its events are refused) is handed back to
@@ -58,11 +58,12 @@ fn count_group(
         let key = s.idempotency.as_ref().map(|k| k.key.as_str());
         (s.actor.user_id, s.actor.is_test_mode(), key)
     });
-    let mut counting = vec![false; group.len()];
+    // Gathered in claim order, counted in arrival order.
+    let mut parts: Vec<(usize, Counted<'_>)> = Vec::new();
     for i in order {
         let s = &group[i];
         let actor = &s.actor;
-        let Ok((counters, _)) = &s.checked else {
+        let Ok((counters, organizations)) = &s.checked else {
             continue;
         };
         let key = s.idempotency.as_ref();
@@ -85,21 +86,17 @@ fn count_group(
         };
         complete(r, actor, claimed, &report)?;
         answers[i] = Some(Ok(Outcome::Done(report)));
-        counting[i] = report.counted;
-    }
-    let parts: Vec<Counted<'_>> = group
-        .iter()
-        .zip(&counting)
-        .filter(|(_, counting)| **counting)
-        .filter_map(|(s, _)| {
-            let (counters, organizations) = s.checked.as_ref().ok()?;
-            Some(Counted {
-                actor: &s.actor,
+        if report.counted {
+            let part = Counted {
+                actor,
                 counters,
                 organizations,
-            })
-        })
-        .collect();
+            };
+            parts.push((i, part));
+        }
+    }
+    parts.sort_by_key(|(i, _)| *i);
+    let parts: Vec<Counted<'_>> = parts.into_iter().map(|(_, part)| part).collect();
     count(r, &parts, now)?;
     Ok(answers)
 }
